@@ -1,0 +1,72 @@
+"""A hardened panoramisk FastAGI Application: header read with EOF check and timeout, command timeout."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from typing import Any
+
+from panoramisk import fast_agi
+
+log = logging.getLogger("agi")
+
+HEADER_TIMEOUT = 5.0
+COMMAND_TIMEOUT = 10.0
+
+
+class AgiHangup(Exception):
+    """The channel hung up (or the socket closed) while we were talking to it."""
+
+
+class Request(fast_agi.Request):
+    async def send_command(self, command: str) -> dict[str, Any]:
+        try:
+            result: dict[str, Any] = await asyncio.wait_for(super().send_command(command), COMMAND_TIMEOUT)
+        except (asyncio.TimeoutError, ConnectionError, ValueError) as exc:  # ValueError: EOF
+            raise AgiHangup(f"{command!r}: {exc!r}") from exc
+        if result.get("error") == "AGIResultHangup" or result.get("status_code") in (None, 0, 511):
+            raise AgiHangup(f"{command!r}: {result}")
+        return result
+
+    async def get_variable(self, name: str) -> str:
+        result = await self.send_command(f"GET VARIABLE {name}")
+        # "200 result=1 (value)" when set; panoramisk parses that into ("1", "value").
+        value = result.get("result", ("0", ""))
+        return value[1] if isinstance(value, tuple) and value[0] == "1" else ""
+
+    async def set_variable(self, name: str, value: str) -> None:
+        await self.send_command(f'SET VARIABLE {name} "{value}"')
+
+
+class Application(fast_agi.Application):
+    async def _read_headers(self, reader: asyncio.StreamReader) -> OrderedDict[str, str] | None:
+        buffer = b""
+        while b"\n\n" not in buffer:
+            chunk = await reader.read(self.buf_size)
+            if not chunk:  # the client went away before sending its headers
+                return None
+            buffer += chunk
+        head = buffer.split(b"\n\n", 1)[0].decode(self.default_encoding, "replace")
+        return OrderedDict(line.split(": ", 1) for line in head.split("\n") if ": " in line)
+
+    async def handler(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            try:
+                headers = await asyncio.wait_for(self._read_headers(reader), HEADER_TIMEOUT)
+            except asyncio.TimeoutError:
+                headers = None
+            if headers is None:
+                log.warning("agi: connection closed or timed out before headers")
+                return
+            script = headers.get("agi_network_script")
+            route = self._route.get(script) if script else None
+            if route is None:
+                log.error("agi: no route for %r", script)
+                return
+            await route(Request(app=self, headers=headers, reader=reader, writer=writer,
+                                encoding=self.default_encoding))
+        except Exception:
+            log.exception("agi: handler failed")
+        finally:
+            writer.close()

@@ -1,0 +1,134 @@
+"""The AMI link (panoramisk Manager) with our own reconnect, backoff and a ping that checks its reply."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from panoramisk import Manager
+
+log = logging.getLogger("ami")
+
+EventHandler = Callable[[dict[str, str]], Awaitable[None]]
+
+
+@dataclass
+class LinkState:
+    status: str = "starting"  # starting | connected | login_failed | disconnected
+    detail: str = ""
+    since: float = field(default_factory=time.monotonic)
+    connects: int = 0
+
+
+class _Manager(Manager):
+    """panoramisk reconnects on its own with a fixed delay; we take that over to add backoff."""
+
+    def __init__(self, lost: asyncio.Event, **config: Any) -> None:
+        super().__init__(**config)
+        self._lost = lost
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._connected = False
+        if self.pinger:
+            self.pinger.cancel()
+            self.pinger = None
+        self._lost.set()
+
+    def ping(self) -> None:  # our watchdog pings and checks the answer instead
+        return None
+
+
+class AmiLink:
+    def __init__(self, host: str, port: int, username: str, secret: str,
+                 on_event: EventHandler | None = None, backoff_max: float = 10.0,
+                 ping_interval: float = 5.0) -> None:
+        self.host, self.port = host, port
+        self.username, self.secret = username, secret
+        self.on_event = on_event
+        self.backoff_max = backoff_max
+        self.ping_interval = ping_interval
+        self.state = LinkState()
+        self.manager: _Manager | None = None
+        self._connected = asyncio.Event()
+
+    def _set(self, status: str, detail: str = "") -> None:
+        if status != self.state.status:
+            log.log(logging.INFO if status == "connected" else logging.WARNING, "AMI %s %s", status, detail)
+        self.state = LinkState(status=status, detail=detail, connects=self.state.connects)
+
+    async def run(self) -> None:
+        """Connect, serve, and reconnect with exponential backoff until cancelled."""
+        delay = 0.5
+        while True:
+            lost = asyncio.Event()
+            try:
+                await self._connect_once(lost)
+                delay = 0.5
+                await self._watch(lost)
+            except asyncio.CancelledError:
+                self.close()
+                raise
+            except PermissionError:
+                pass  # state already says login_failed; retry, the secret may be fixed by a reload
+            except Exception as exc:  # connect refused, ping unanswered, link lost
+                self._set("disconnected", repr(exc))
+            self._connected.clear()
+            self.close()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self.backoff_max)
+
+    async def _connect_once(self, lost: asyncio.Event) -> None:
+        loop = asyncio.get_running_loop()
+        manager = _Manager(lost, host=self.host, port=self.port, username=self.username,
+                           secret=self.secret, loop=loop, ping_delay=3600)
+        manager.register_event("*", self._dispatch)
+        self.manager = manager
+        task = loop.create_task(loop.create_connection(manager.config["protocol_factory"], self.host,
+                                                       self.port))
+        await asyncio.wait_for(asyncio.shield(task), 5)
+        manager.connection_made(task)  # panoramisk sends Login and wires the protocol
+        future = manager.authenticated_future
+        response = await asyncio.wait_for(future, 5) if future is not None else None
+        if response is None or not response.success:
+            message = getattr(response, "message", None) or (response.get("Message") if response else "")
+            self._set("login_failed", str(message))
+            raise PermissionError(f"AMI login refused: {message}")
+        manager.authenticated = True
+        self.state.connects += 1
+        self._set("connected")
+        self._connected.set()
+
+    async def _watch(self, lost: asyncio.Event) -> None:
+        """Ping and check the reply; a silent link is treated as dead."""
+        while not lost.is_set():
+            try:
+                await asyncio.wait_for(lost.wait(), self.ping_interval)
+            except asyncio.TimeoutError:
+                await asyncio.wait_for(self.send({"Action": "Ping"}), 5)
+        raise ConnectionError("AMI connection lost")
+
+    def _dispatch(self, _manager: Manager, message: Any) -> Awaitable[None] | None:
+        if self.on_event is None:
+            return None
+        return self.on_event(dict(message))
+
+    async def send(self, action: dict[str, str]) -> Any:
+        if self.manager is None or self.state.status != "connected":
+            raise ConnectionError("AMI is not connected")
+        return await self.manager.send_action(dict(action))
+
+    async def wait_connected(self, timeout: float) -> bool:
+        try:
+            await asyncio.wait_for(self._connected.wait(), timeout)
+        except asyncio.TimeoutError:
+            return False
+        return True
+
+    def close(self) -> None:
+        if self.manager is not None:
+            self.manager.close()
+            self.manager = None

@@ -1,0 +1,48 @@
+"""GET /api/calls: the call records, newest first."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict
+
+from app.api.auth import Principal, require_roles
+from app.services import calls as call_service
+
+router = APIRouter(prefix="/api", tags=["calls"])
+
+
+class CallOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    uniqueid: str
+    linkedid: str | None
+    channel: str | None
+    caller_number: str | None
+    dialled_number: str | None
+    started_at: datetime | None
+    answered_at: datetime | None
+    ended_at: datetime | None
+    disposition: str | None
+    hangup_cause: int | None
+    agi_route: str | None
+    agi_status: str | None
+    queue: str | None
+
+
+@router.get("/calls", response_model=list[CallOut])
+async def list_calls(
+    request: Request,
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0),
+    _who: Principal = Depends(require_roles("operator", "supervisor", "auditor", "admin")),
+) -> list[CallOut]:
+    sessions = request.app.state.sessions
+
+    def load() -> list[CallOut]:
+        with sessions() as session:
+            return [CallOut.model_validate(c) for c in call_service.list_calls(session, limit, offset)]
+
+    return await asyncio.to_thread(load)

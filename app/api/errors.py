@@ -1,0 +1,25 @@
+"""The one place that turns project exceptions into HTTP responses."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+
+from app.errors import AppError, ServiceUnavailable
+
+
+def _body(exc: AppError) -> dict[str, str | None]:
+    return {"error_id": exc.error_id, "message": exc.message_vi, "message_en": exc.message_en,
+            "detail": exc.detail}
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def _app_error(_request: Request, exc: AppError) -> JSONResponse:
+        return JSONResponse(_body(exc), status_code=exc.status_code)
+
+    @app.exception_handler(OperationalError)
+    async def _db_down(_request: Request, _exc: OperationalError) -> JSONResponse:
+        exc = ServiceUnavailable("database")
+        return JSONResponse(_body(exc), status_code=exc.status_code)

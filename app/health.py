@@ -1,0 +1,81 @@
+"""Health of each part of the stack, checked one by one: Asterisk, AMI, AGI, database, Redis."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import text
+
+from agi.probe import probe as agi_probe
+
+
+@dataclass
+class Component:
+    ok: bool
+    detail: str = ""
+
+
+async def _asterisk(host: str, port: int) -> Component:
+    """Asterisk itself: its manager port answers with the AMI banner (no login needed)."""
+    try:
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 2)
+        try:
+            banner = await asyncio.wait_for(reader.readline(), 2)
+        finally:
+            writer.close()
+    except (OSError, asyncio.TimeoutError) as exc:
+        return Component(False, f"not reachable: {exc!r}")
+    if banner.startswith(b"Asterisk Call Manager"):
+        return Component(True, banner.decode().strip())
+    return Component(False, f"unexpected banner {banner!r}")
+
+
+def _ami(link: Any) -> Component:
+    if link is None:
+        return Component(False, "AMI link not started")
+    state = link.state
+    return Component(state.status == "connected", f"{state.status} {state.detail}".strip())
+
+
+async def _agi(host: str, port: int) -> Component:
+    try:
+        await agi_probe(host, port)
+    except Exception as exc:
+        return Component(False, f"no answer: {exc!r}")
+    return Component(True, f"{host}:{port}")
+
+
+async def _database(engine: Any) -> Component:
+    def check() -> None:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    try:
+        await asyncio.wait_for(asyncio.to_thread(check), 3)
+    except Exception as exc:
+        return Component(False, f"{type(exc).__name__}: {str(exc)[:200]}")
+    return Component(True, engine.dialect.name)
+
+
+async def _redis(client: Any) -> Component:
+    if client is None:
+        return Component(False, "Redis not configured")
+    try:
+        await asyncio.wait_for(client.ping(), 2)
+    except Exception as exc:
+        return Component(False, f"{type(exc).__name__}: {exc}")
+    return Component(True, "PONG")
+
+
+async def check_all(settings: Any, link: Any, engine: Any, redis_client: Any) -> dict[str, Component]:
+    names = ("asterisk", "ami", "agi", "database", "redis")
+    results = await asyncio.gather(
+        _asterisk(settings.ami_host, settings.ami_port),
+        asyncio.sleep(0, _ami(link)),
+        _agi(settings.agi_host, settings.agi_port),
+        _database(engine),
+        _redis(redis_client),
+    )
+    return dict(zip(names, results, strict=True))

@@ -1,0 +1,65 @@
+"""The FastAPI application; its lifespan owns the AMI link and the background workers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import redis.asyncio as aioredis
+from fastapi import FastAPI
+
+from app.ami.consumer import EventConsumer
+from app.ami.link import AmiLink
+from app.api import calls, errors, health
+from app.db.session import get_engine, session_factory
+from app.ops import secrets as secret_store
+from app.settings import Settings, get_settings
+
+log = logging.getLogger("app")
+
+
+def redis_url(settings: Settings, secrets: dict[str, str]) -> str:
+    if settings.redis_url:
+        return settings.redis_url
+    return f"redis://:{secrets.get('redis_password', '')}@127.0.0.1:{settings.redis_port}/0"
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings = get_settings()
+    secrets = secret_store.read(settings.var_dir / "secrets.json")
+    engine = get_engine()
+    sessions = session_factory(engine)
+    consumer = EventConsumer(sessions)
+    link = AmiLink(settings.ami_host, settings.ami_port, settings.ami_username,
+                   settings.ami_secret or secrets.get("ami_secret", ""), on_event=consumer.on_event,
+                   backoff_max=settings.ami_backoff_max)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = sessions
+    app.state.ami_link = link
+    app.state.api_tokens = dict(secrets.get("api_tokens", {}))
+    app.state.redis = aioredis.from_url(redis_url(settings, secrets), socket_timeout=2,
+                                        socket_connect_timeout=2)
+    tasks = [asyncio.create_task(link.run(), name="ami-link"),
+             asyncio.create_task(consumer.run(), name="ami-consumer")]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await app.state.redis.aclose()
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(title="Tổng đài 1022", version="0.1.0", lifespan=lifespan)
+    errors.install(app)
+    app.include_router(health.router)
+    app.include_router(calls.router)
+    return app

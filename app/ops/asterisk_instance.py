@@ -1,0 +1,87 @@
+"""One Asterisk instance: render its configuration, start it, talk to its CLI, stop it by PID."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from app.ops import process, prompts, render
+from app.ops.asterisk_root import AsteriskRuntime
+from app.settings import Settings
+
+MODULE_DIRS = ("/usr/lib/x86_64-linux-gnu/asterisk/modules", "/usr/lib/aarch64-linux-gnu/asterisk/modules",
+               "/usr/lib/asterisk/modules", "/usr/lib64/asterisk/modules")
+SUBDIRS = ("etc", "run", "log", "spool", "db", "keys", "cache", "sounds", "moh", "recordings")
+
+
+class AsteriskInstance:
+    def __init__(self, runtime: AsteriskRuntime, settings: Settings, secrets: dict[str, Any]) -> None:
+        self.runtime = runtime
+        self.settings = settings
+        self.secrets = secrets
+        if runtime.root:
+            self.inside_dir = f"/srv/tongdai/{settings.instance}"
+        else:
+            self.inside_dir = str(settings.var_dir / settings.instance / "asterisk")
+        self.host_dir = runtime.host_path(self.inside_dir)
+        state = settings.var_dir / settings.instance
+        self.pid_file = state / "pids" / "asterisk.pid"
+        self.log_file = state / "logs" / "asterisk.log"
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def conf(self) -> str:
+        return f"{self.inside_dir}/etc/asterisk.conf"
+
+    def module_dir(self) -> str:
+        for candidate in MODULE_DIRS:
+            if (self.runtime.host_path(candidate) / "app_queue.so").exists():
+                return candidate
+        raise FileNotFoundError("Asterisk modules not found (is asterisk-modules installed?)")
+
+    def prepare(self, prompt_cache: Path) -> None:
+        for sub in SUBDIRS:
+            (self.host_dir / sub).mkdir(parents=True, exist_ok=True)
+        paths = render.InstancePaths(instance_dir=self.inside_dir, module_dir=self.module_dir())
+        values = render.config_values(self.settings, self.secrets, paths)
+        render.render_all(self.host_dir / "etc", values)
+        prompts.install_prompts(self.host_dir / "sounds", prompt_cache,
+                                recorded_dir=self.settings.var_dir / "prompts")
+        prompts.install_hold_music(self.host_dir / "moh")
+
+    def rx(self, command: str, timeout: float = 15.0) -> str:
+        """Run one CLI command on this instance (asterisk -rx)."""
+        out = subprocess.run(self.runtime.command("asterisk", "-C", self.conf, "-rx", command),
+                             capture_output=True, text=True, timeout=timeout)
+        return out.stdout
+
+    def running(self) -> bool:
+        return process.recorded_pid(self.pid_file) is not None
+
+    def fully_booted(self) -> bool:
+        try:
+            out = subprocess.run(
+                self.runtime.command("asterisk", "-C", self.conf, "-rx", "core waitfullybooted"),
+                capture_output=True, text=True, timeout=5)
+        except subprocess.TimeoutExpired:
+            return False
+        return out.returncode == 0 and "fully booted" in out.stdout.lower()
+
+    def start(self, timeout: float = 60.0) -> None:
+        if self.running():
+            return
+        argv = self.runtime.command("asterisk", "-f", "-n", "-C", self.conf)
+        self._proc = process.start(argv, self.pid_file, self.log_file)
+        process.wait_for(self.fully_booted, "Asterisk", timeout, proc=self._proc, log_file=self.log_file)
+
+    def stop(self) -> None:
+        if self.running():
+            try:
+                self.rx("core stop now", timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+        process.stop(self.pid_file, timeout=10)
+        if self._proc is not None:
+            self._proc.wait()
+            self._proc = None

@@ -1,0 +1,120 @@
+"""Render Asterisk's configuration from asterisk-conf/ and dialplan/ templates and app/names.py."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app import names
+from app.settings import PROJECT_DIR, Settings
+
+TEMPLATE_DIRS = (PROJECT_DIR / "asterisk-conf", PROJECT_DIR / "dialplan")
+_PLACEHOLDER = re.compile(r"\{\{\s*([A-Z][A-Z0-9_]*)\s*\}\}")
+
+
+class TemplateError(ValueError):
+    """A template names a value we do not define, or a value was left unrendered."""
+
+
+def render_text(template: str, values: dict[str, str], source: str = "<template>") -> str:
+    def sub(match: re.Match[str]) -> str:
+        key = match.group(1)
+        if key not in values:
+            raise TemplateError(f"{source}: unknown placeholder {{{{{key}}}}}")
+        return values[key]
+
+    return _PLACEHOLDER.sub(sub, template)
+
+
+@dataclass(frozen=True)
+class InstancePaths:
+    """Folders of one Asterisk instance, as Asterisk sees them (inside the chroot, if any)."""
+
+    instance_dir: str
+    module_dir: str
+
+    @property
+    def sounds_dir(self) -> str:
+        return f"{self.instance_dir}/sounds"
+
+
+def _name_values() -> dict[str, str]:
+    return {k: v for k, v in vars(names).items() if k.isupper() and isinstance(v, str)}
+
+
+def inbound_extensions() -> str:
+    lines = []
+    for number in names.DIALLED_NUMBERS:
+        lines.append(f"exten => {number},1,Set({names.VAR_DIALLED}=${{EXTEN}})")
+        lines.append(f" same => n,Goto({names.CTX_IVR},s,1)")
+    return "\n".join(lines)
+
+
+def queue_sections() -> str:
+    blocks = []
+    for queue in names.QUEUES:
+        blocks.append(
+            f"[{queue}]\nstrategy = rrmemory\njoinempty = yes\nleavewhenempty = no\n"
+            "timeout = 15\nretry = 2\nringinuse = no\nmusicclass = default\nannounce-position = no\n"
+        )
+    return "\n".join(blocks)
+
+
+def operator_endpoints(operators: dict[str, str]) -> str:
+    blocks = []
+    for ext, password in sorted(operators.items()):
+        blocks.append(
+            f"[{ext}]\ntype = endpoint\ntransport = {names.TRANSPORT_UDP}\ncontext = {names.CTX_OPERATORS}\n"
+            f"disallow = all\nallow = alaw,ulaw\nauth = {ext}\naors = {ext}\ndirect_media = no\n"
+            "rtp_symmetric = yes\nforce_rport = yes\nrewrite_contact = yes\ndtmf_mode = rfc4733\n"
+            f'callerid = "Operator {ext}" <{ext}>\n\n'
+            f"[{ext}]\ntype = auth\nauth_type = digest\nusername = {ext}\npassword = {password}\n\n"
+            f"[{ext}]\ntype = aor\nmax_contacts = 1\nremove_existing = yes\nqualify_frequency = 0\n"
+        )
+    return "\n".join(blocks)
+
+
+def config_values(settings: Settings, secrets: dict[str, Any], paths: InstancePaths) -> dict[str, str]:
+    operators = {op: secrets["operators"][op] for op in settings.operators}
+    values = _name_values()
+    values.update(
+        INSTANCE=settings.instance,
+        INSTANCE_DIR=paths.instance_dir,
+        MODULE_DIR=paths.module_dir,
+        SOUNDS_DIR=paths.sounds_dir,
+        AMI_PORT=str(settings.ami_port),
+        AMI_USERNAME=settings.ami_username,
+        AMI_SECRET=secrets["ami_secret"],
+        AGI_HOST=settings.agi_host,
+        AGI_PORT=str(settings.agi_port),
+        SIP_BIND=settings.sip_bind,
+        SIP_PORT=str(settings.sip_port),
+        TRUNK_ADDRESS=settings.trunk_address,
+        TRUNK_PORT=str(settings.trunk_port),
+        RTP_START=str(settings.rtp_start),
+        RTP_END=str(settings.rtp_end),
+        INBOUND_EXTENSIONS=inbound_extensions(),
+        QUEUE_SECTIONS=queue_sections(),
+        OPERATOR_ENDPOINTS=operator_endpoints(operators),
+    )
+    return values
+
+
+def templates() -> list[Path]:
+    return sorted(p for d in TEMPLATE_DIRS for p in d.glob("*.tmpl"))
+
+
+def render_all(out_dir: Path, values: dict[str, str]) -> list[Path]:
+    """Write every template into out_dir (the instance's etc folder). Returns the files written."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for tmpl in templates():
+        target = out_dir / tmpl.name.removesuffix(".tmpl")
+        target.write_text(render_text(tmpl.read_text(), values, source=tmpl.name))
+        written.append(target)
+    # The rendered files hold secrets (AMI, SIP passwords).
+    for path in written:
+        path.chmod(0o600)
+    return written

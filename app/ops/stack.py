@@ -1,0 +1,107 @@
+"""The whole stack for one instance: Redis, Asterisk, the FastAGI server and the web app."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from app.db import migrate
+from app.ops import asterisk_root, process, secrets, system
+from app.ops.asterisk_instance import AsteriskInstance
+from app.ops.redis_server import RedisServer
+from app.settings import PROJECT_DIR, Settings
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The settings as TD_* variables, so child processes see exactly what the parent decided."""
+    env = {}
+    for name, value in settings.model_dump().items():
+        env[f"TD_{name.upper()}"] = json.dumps(value) if isinstance(value, list) else str(value)
+    return env
+
+
+class PythonService:
+    """The AGI server or the web app, run as a child process with the instance's settings."""
+
+    def __init__(self, name: str, argv: list[str], settings: Settings, ready_port: int) -> None:
+        state = settings.var_dir / settings.instance
+        self.name = name
+        self.argv = argv
+        self.settings = settings
+        self.port = ready_port
+        self.pid_file = state / "pids" / f"{name}.pid"
+        self.log_file = state / "logs" / f"{name}.log"
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        if process.recorded_pid(self.pid_file):
+            return
+        self._proc = process.start([sys.executable, *self.argv], self.pid_file, self.log_file,
+                                   env=settings_env(self.settings), cwd=PROJECT_DIR)
+        process.wait_for(lambda: process.port_open("127.0.0.1", self.port), self.name, 30,
+                         proc=self._proc, log_file=self.log_file)
+
+    def stop(self) -> None:
+        process.stop(self.pid_file)
+        if self._proc is not None:
+            self._proc.wait()
+            self._proc = None
+
+
+class Stack:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.state_dir = settings.var_dir / settings.instance
+        self.secrets: dict[str, Any] = {}
+        self.asterisk: AsteriskInstance | None = None
+        self.redis: RedisServer | None = None
+        self.agi = PythonService("agi", ["-m", "agi"], settings, settings.agi_port)
+        self.web = PythonService(
+            "web", ["-m", "uvicorn", "app.main:create_app", "--factory", "--host", settings.http_host,
+                    "--port", str(settings.http_port), "--log-level", "warning"],
+            settings, settings.http_port)
+
+    def setup(self, packages: dict[str, str] = system.RUN_PACKAGES) -> None:
+        system.ensure_packages(packages)
+        runtime = asterisk_root.locate(self.settings.cache_dir)
+        self.secrets = secrets.load_or_create(self.settings.var_dir / "secrets.json", self.settings.operators)
+        self.asterisk = AsteriskInstance(runtime, self.settings, self.secrets)
+        self.asterisk.prepare(self.settings.cache_dir / "prompts")
+        self.redis = RedisServer(self.state_dir, self.settings.redis_port, self.secrets["redis_password"])
+        migrate.upgrade(self.settings.effective_database_url)
+
+    def start(self) -> None:
+        assert self.asterisk and self.redis, "call setup() first"
+        self.redis.start()
+        self.agi.start()
+        self.asterisk.start()
+        self.web.start()
+
+    def stop(self) -> None:
+        for part in (self.web, self.asterisk, self.agi, self.redis):
+            if part is not None:
+                try:
+                    part.stop()
+                except Exception as exc:  # keep stopping the rest
+                    print(f"[stack] stopping {type(part).__name__}: {exc}", file=sys.stderr)
+
+    def health(self) -> dict[str, Any]:
+        url = f"http://{self.settings.http_host}:{self.settings.http_port}/health"
+        try:
+            with urllib.request.urlopen(url, timeout=10) as resp:
+                body: dict[str, Any] = json.loads(resp.read())
+        except urllib.error.HTTPError as exc:
+            body = json.loads(exc.read())
+        return body
+
+    @property
+    def admin_token(self) -> str:
+        return next(t for t, role in self.secrets["api_tokens"].items() if role == "admin")
+
+    @property
+    def log_dir(self) -> Path:
+        return self.state_dir / "logs"

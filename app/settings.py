@@ -1,0 +1,60 @@
+"""Runtime settings, read from TD_* environment variables through one cached get_settings()."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TD_", env_file=None, extra="ignore")
+
+    # Where run-time state lives (database, secrets, Asterisk instance files). Never in git.
+    var_dir: Path = PROJECT_DIR / "var"
+    # Where the Debian sid root with Asterisk 22 is cached when asterisk is not on PATH.
+    cache_dir: Path = Path.home() / ".cache" / "tongdai1022"
+    instance: str = "dev"
+
+    database_url: str = ""  # empty: SQLite file under var_dir
+    redis_url: str = ""  # empty: the local redis-server started by the run command
+
+    http_host: str = "127.0.0.1"
+    http_port: int = 8022
+
+    ami_host: str = "127.0.0.1"
+    ami_port: int = 5038
+    ami_username: str = "tongdai"
+    ami_secret: str = ""
+    ami_backoff_max: float = 10.0
+
+    agi_host: str = "127.0.0.1"
+    agi_port: int = 4573
+
+    redis_port: int = 6380
+
+    sip_bind: str = "127.0.0.1"
+    sip_port: int = 5060
+    # The public network peer (the carrier's SBC). Calls from this address enter the inbound context.
+    trunk_address: str = "127.0.0.2"
+    trunk_port: int = 5060
+    rtp_start: int = 10000
+    rtp_end: int = 20000
+    operators: list[str] = Field(default_factory=lambda: ["1001", "1002", "1003", "1004"])
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.var_dir / self.instance / "tongdai.db"
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.sqlite_path}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
