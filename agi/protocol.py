@@ -57,7 +57,7 @@ class Application(fast_agi.Application):
             except asyncio.TimeoutError:
                 headers = None
             if headers is None:
-                log.warning("agi: connection closed or timed out before headers")
+                log.debug("agi: connection closed or timed out before headers (a port probe?)")
                 return
             script = headers.get("agi_network_script")
             route = self._route.get(script) if script else None

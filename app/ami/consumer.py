@@ -25,9 +25,11 @@ class EventConsumer:
         self.clock = clock
         self.queue: asyncio.Queue[tuple[dict[str, str], datetime]] = asyncio.Queue(maxsize=100_000)
 
-    async def on_event(self, event: dict[str, str]) -> None:
-        if event.get("Event") not in WANTED:
+    async def on_event(self, raw: dict[str, object]) -> None:
+        if raw.get("Event") not in WANTED:
             return
+        # panoramisk turns a repeated header into a list; the first one is the channel's own.
+        event = {k: (v[0] if isinstance(v, list) else str(v)) for k, v in raw.items()}
         if event.get("Event") == "UserEvent" and event.get("UserEvent") == names.USEREVENT_ALERT:
             log.error("ALERT %s uniqueid=%s status=%s", event.get("Kind"), event.get("Uniqueid"),
                       event.get("Status"))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String
+from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db.base import Base
+from app.db.base import Base, UTCDateTime
 
 
 class Call(Base):
@@ -21,9 +21,9 @@ class Call(Base):
     channel: Mapped[str | None] = mapped_column(String(128))
     caller_number: Mapped[str | None] = mapped_column(String(64), index=True)
     dialled_number: Mapped[str | None] = mapped_column(String(32))
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
-    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     disposition: Mapped[str | None] = mapped_column(String(32))
     hangup_cause: Mapped[int | None] = mapped_column(Integer)
     agi_route: Mapped[str | None] = mapped_column(String(64))
@@ -40,4 +40,4 @@ class Alert(Base):
     kind: Mapped[str] = mapped_column(String(64))
     uniqueid: Mapped[str | None] = mapped_column(String(64), index=True)
     detail: Mapped[str | None] = mapped_column(String(512))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

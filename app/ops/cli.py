@@ -21,7 +21,9 @@ def _raise_interrupt(_signum: int, _frame: object) -> None:
 def cmd_run(_args: argparse.Namespace) -> int:
     settings = get_settings()
     stack = Stack(settings)
+    # Set both explicitly: a shell that starts us in the background leaves SIGINT ignored.
     signal.signal(signal.SIGTERM, _raise_interrupt)
+    signal.signal(signal.SIGINT, _raise_interrupt)
     started = time.monotonic()
     try:
         print("[run] setting up (packages, Asterisk, prompts, database)...", flush=True)

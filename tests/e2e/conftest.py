@@ -1,0 +1,71 @@
+"""One real stack (Asterisk 22, Redis, FastAGI, web app) shared by the real-call tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.db.session import make_engine, session_factory
+from app.ops.stack import Stack
+from app.settings import Settings
+from tests.support.ami import ami_action
+from tests.support.services import unavailable
+from tests.support.sipp import Sipp
+
+TEST_OPERATORS = ["1001", "1002", "1003"]
+
+
+@dataclass
+class Env:
+    stack: Stack
+    sipp: Sipp
+    api: httpx.Client
+    sessions: sessionmaker[Session]
+
+    @property
+    def settings(self) -> Settings:
+        return self.stack.settings
+
+    def ami(self, action: dict[str, str]) -> Any:
+        return ami_action(self.settings.ami_port, self.settings.ami_username,
+                          self.stack.secrets["ami_secret"], action)
+
+    def rx(self, command: str) -> str:
+        assert self.stack.asterisk is not None
+        return self.stack.asterisk.rx(command)
+
+
+@pytest.fixture(scope="session")
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
+    settings = Settings(
+        instance=f"t{os.getpid()}", var_dir=tmp_path_factory.mktemp("var"),
+        sip_port=5160, ami_port=5138, agi_port=4673, redis_port=6390, http_port=8122,
+        operators=TEST_OPERATORS, ami_backoff_max=1.0,
+    )
+    stack = Stack(settings)
+    try:
+        stack.setup()
+    except (FileNotFoundError, RuntimeError, OSError) as exc:
+        unavailable(f"Asterisk stack could not be set up: {exc}")
+    assert stack.asterisk is not None
+    try:
+        stack.start()
+        sipp = Sipp(stack.asterisk.runtime, f"{stack.asterisk.inside_dir}/sipp",
+                    f"127.0.0.1:{settings.sip_port}")
+        api = httpx.Client(base_url=f"http://127.0.0.1:{settings.http_port}", timeout=15,
+                           headers={"Authorization": f"Bearer {stack.admin_token}"})
+        sessions = session_factory(make_engine(settings.effective_database_url))
+        yield Env(stack, sipp, api, sessions)
+        api.close()
+    finally:
+        stack.stop()
+        # Only the instance folder is removed; it holds no mounts.
+        if not os.environ.get("TD_KEEP_TEST_STATE"):
+            shutil.rmtree(stack.asterisk.host_dir, ignore_errors=True)

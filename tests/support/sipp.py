@@ -1,0 +1,202 @@
+"""SIPp for the real-call tests: scenarios built from Python, run on the trunk or softphone addresses."""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.ops.asterisk_root import AsteriskRuntime
+from tests.support.waiting import wait_until
+
+TRUNK_IP = "127.0.0.2"
+PHONE_IP = "127.0.0.3"
+_ports = itertools.count(15100)
+
+SDP = """v=0
+o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 8 0 101
+a=rtpmap:8 PCMA/8000
+a=rtpmap:0 PCMU/8000
+a=rtpmap:101 telephone-event/8000
+a=fmtp:101 0-15"""
+
+HEADER = '<?xml version="1.0" encoding="ISO-8859-1" ?>\n<!DOCTYPE scenario SYSTEM "sipp.dtd">\n'
+
+
+def _ack() -> str:
+    return """<send><![CDATA[
+ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:[field0]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 1 ACK
+Contact: <sip:[field0]@[local_ip]:[local_port]>
+Max-Forwards: 70
+Content-Length: 0
+]]></send>
+"""
+
+
+def _invite() -> str:
+    return f"""<send retrans="500"><![CDATA[
+INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: "Citizen" <sip:[field0]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>
+Call-ID: [call_id]
+CSeq: 1 INVITE
+Contact: <sip:[field0]@[local_ip]:[local_port]>
+Max-Forwards: 70
+Content-Type: application/sdp
+Content-Length: [len]
+
+{SDP}
+]]></send>
+"""
+
+
+def caller_scenario(hold_ms: int, dtmf: str = "", dtmf_gap_ms: int = 600) -> str:
+    """Call [service] as caller [field0], optionally key DTMF (RFC 2833 from pcap), hold, hang up."""
+    steps = []
+    for digit in dtmf:
+        name = {"*": "star", "#": "pound"}.get(digit, digit)
+        steps.append(f'<nop><action><exec play_pcap_audio="/usr/share/sip-tester/dtmf_2833_{name}.pcap"/>'
+                     f'</action></nop>\n<pause milliseconds="{dtmf_gap_ms}"/>')
+    return (HEADER + '<scenario name="caller">\n' + _invite()
+            + '<recv response="100" optional="true"/>\n<recv response="180" optional="true"/>\n'
+            + '<recv response="183" optional="true"/>\n<recv response="200" rtd="true"/>\n' + _ack()
+            + "\n".join(steps)
+            + f'\n<pause milliseconds="{hold_ms}"/>\n'
+            + """<send retrans="500"><![CDATA[
+BYE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:[field0]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 2 BYE
+Contact: <sip:[field0]@[local_ip]:[local_port]>
+Max-Forwards: 70
+Content-Length: 0
+]]></send>
+<recv response="200" crlf="true"/>
+</scenario>
+""")
+
+
+def unauthenticated_invite_scenario() -> str:
+    """An INVITE without credentials must be challenged (401) or refused (403)."""
+    return (HEADER + '<scenario name="unauthenticated">\n' + _invite()
+            + '<recv response="100" optional="true"/>\n'
+            + '<recv response="401" optional="true" next="refused"/>\n<recv response="403"/>\n'
+            + '<label id="refused"/>\n' + _ack() + "</scenario>\n")
+
+
+def register_scenario(user: str, password: str, expect: str) -> str:
+    """REGISTER with digest auth. expect="200" (accepted) or "refused" (401/403 after credentials)."""
+    def register(cseq: int, auth: bool) -> str:
+        creds = f"\n[authentication username={user} password={password}]" if auth else ""
+        return f"""<send retrans="500"><![CDATA[
+REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:{user}@[remote_ip]:[remote_port]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:{user}@[remote_ip]:[remote_port]>
+Call-ID: [call_id]
+CSeq: {cseq} REGISTER
+Contact: <sip:{user}@[local_ip]:[local_port]>
+Expires: 3600
+Max-Forwards: 70{creds}
+Content-Length: 0
+]]></send>
+"""
+    tail = ('<recv response="200"/>\n' if expect == "200" else
+            '<recv response="401" optional="true" next="refused"/>\n<recv response="403"/>\n'
+            '<label id="refused"/>\n')
+    return (HEADER + '<scenario name="register">\n' + register(1, False)
+            + '<recv response="401" auth="true"/>\n' + register(2, True) + tail + "</scenario>\n")
+
+
+@dataclass
+class SippRun:
+    proc: subprocess.Popen[bytes]
+    log: Path
+    errors: Path
+
+    def wait(self, timeout: float = 60) -> int:
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def output(self) -> str:
+        """What sipp printed and the errors it logged, for assertion messages."""
+        parts = [p.read_text(errors="replace") for p in (self.log, self.errors) if p.exists()]
+        return "\n".join(parts)[-6000:]
+
+
+class Sipp:
+    """Runs sipp from the same root as Asterisk; scenario files live where sipp can read them."""
+
+    def __init__(self, runtime: AsteriskRuntime, inside_dir: str, target: str) -> None:
+        self.runtime = runtime
+        self.inside_dir = inside_dir
+        self.host_dir = runtime.host_path(inside_dir)
+        self.host_dir.mkdir(parents=True, exist_ok=True)
+        self.target = target  # Asterisk's SIP address, host:port
+        self._n = itertools.count()
+
+    def _file(self, name: str, text: str) -> str:
+        (self.host_dir / name).write_text(text)
+        return f"{self.inside_dir}/{name}"
+
+    def start(self, args: list[str], ip: str, port: int | None = None, timeout_s: int = 60) -> SippRun:
+        n = next(self._n)
+        log = self.host_dir / f"sipp-{n}.log"
+        argv = self.runtime.command(
+            "sipp", *args, "-i", ip, "-p", str(port or next(_ports)), "-nostdin", "-timeout",
+            f"{timeout_s}s", "-timeout_error", "-trace_err", "-error_file", f"{self.inside_dir}/sipp-{n}.err",
+            "-trace_screen", "-screen_file", f"{self.inside_dir}/sipp-{n}.screen")
+        with log.open("wb") as out:
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+        return SippRun(proc, log, self.host_dir / f"sipp-{n}.err")
+
+    def call(self, number: str, caller: str, hold_ms: int = 1000, dtmf: str = "", ip: str = TRUNK_IP,
+             timeout_s: int = 60) -> SippRun:
+        n = next(self._n)
+        scenario = self._file(f"caller-{n}.xml", caller_scenario(hold_ms, dtmf))
+        csv = self._file(f"caller-{n}.csv", f"SEQUENTIAL\n{caller};\n")
+        return self.start(["-sf", scenario, "-inf", csv, "-s", number, "-m", "1", self.target],
+                          ip=ip, timeout_s=timeout_s)
+
+    def scenario(self, xml: str, args: list[str], ip: str, port: int | None = None,
+                 timeout_s: int = 30) -> SippRun:
+        n = next(self._n)
+        path = self._file(f"scenario-{n}.xml", xml)
+        return self.start(["-sf", path, *args, "-m", "1", self.target], ip=ip, port=port,
+                          timeout_s=timeout_s)
+
+    def answer(self, ip: str, port: int, calls: int = 1, timeout_s: int = 60) -> SippRun:
+        """An operator or agency phone: answers calls and echoes their audio back. Returns once bound."""
+        run = self.start(["-sn", "uas", "-rtp_echo", "-m", str(calls)], ip=ip, port=port, timeout_s=timeout_s)
+        wait_until(lambda: udp_bound(ip, port) or run.proc.poll() is not None, f"sipp on {ip}:{port}")
+        return run
+
+
+def udp_bound(ip: str, port: int) -> bool:
+    """Is something listening on this UDP address? (An INVITE to a closed port fails at once.)"""
+    a, b, c, d = (int(x) for x in ip.split("."))
+    local = f"{d:02X}{c:02X}{b:02X}{a:02X}:{port:04X}"
+    with open("/proc/net/udp") as fh:
+        return any(line.split()[1] == local for line in fh.readlines()[1:])
