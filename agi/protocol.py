@@ -23,7 +23,7 @@ class Request(fast_agi.Request):
     async def send_command(self, command: str) -> dict[str, Any]:
         try:
             result: dict[str, Any] = await asyncio.wait_for(super().send_command(command), COMMAND_TIMEOUT)
-        except (asyncio.TimeoutError, ConnectionError, ValueError) as exc:  # ValueError: EOF
+        except (TimeoutError, ConnectionError, ValueError) as exc:  # ValueError: EOF
             raise AgiHangup(f"{command!r}: {exc!r}") from exc
         if result.get("error") == "AGIResultHangup" or result.get("status_code") in (None, 0, 511):
             raise AgiHangup(f"{command!r}: {result}")
@@ -54,7 +54,7 @@ class Application(fast_agi.Application):
         try:
             try:
                 headers = await asyncio.wait_for(self._read_headers(reader), HEADER_TIMEOUT)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 headers = None
             if headers is None:
                 log.debug("agi: connection closed or timed out before headers (a port probe?)")

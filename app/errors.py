@@ -14,6 +14,13 @@ class AppError(Exception):
         self.detail = detail
 
 
+class InvalidInput(AppError):
+    status_code = 422
+    error_id = "invalid_input"
+    message_vi = "Dữ liệu gửi lên không hợp lệ; xem mục detail để biết trường nào cần sửa. Không có gì bị thay đổi."
+    message_en = "The data sent is not valid; see detail for the fields to fix. Nothing was changed."
+
+
 class NotAuthenticated(AppError):
     status_code = 401
     error_id = "not_authenticated"

@@ -25,7 +25,7 @@ async def _asterisk(host: str, port: int) -> Component:
             banner = await asyncio.wait_for(reader.readline(), 2)
         finally:
             writer.close()
-    except (OSError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, OSError) as exc:
         return Component(False, f"not reachable: {exc!r}")
     if banner.startswith(b"Asterisk Call Manager"):
         return Component(True, banner.decode().strip())

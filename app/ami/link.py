@@ -13,7 +13,7 @@ from panoramisk import Manager
 
 log = logging.getLogger("ami")
 
-EventHandler = Callable[[dict[str, str]], Awaitable[None]]
+EventHandler = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 @dataclass
@@ -33,8 +33,9 @@ class _Manager(Manager):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._connected = False
-        if self.pinger:
-            self.pinger.cancel()
+        pinger: Any = getattr(self, "pinger", None)
+        if pinger:
+            pinger.cancel()
             self.pinger = None
         self._lost.set()
 
@@ -107,7 +108,7 @@ class AmiLink:
         while not lost.is_set():
             try:
                 await asyncio.wait_for(lost.wait(), self.ping_interval)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 await asyncio.wait_for(self.send({"Action": "Ping"}), 5)
         raise ConnectionError("AMI connection lost")
 
@@ -124,7 +125,7 @@ class AmiLink:
     async def wait_connected(self, timeout: float) -> bool:
         try:
             await asyncio.wait_for(self._connected.wait(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return False
         return True
 

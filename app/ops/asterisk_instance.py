@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -77,10 +78,8 @@ class AsteriskInstance:
 
     def stop(self) -> None:
         if self.running():
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.rx("core stop now", timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
         process.stop(self.pid_file, timeout=10)
         if self._proc is not None:
             self._proc.wait()

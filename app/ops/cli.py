@@ -88,5 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     test = sub.add_parser("test", help="set up and run every test")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER)
     test.set_defaults(func=cmd_test)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["test"]:  # everything after `test` goes to pytest untouched, options included
+        return cmd_test(argparse.Namespace(pytest_args=argv[1:]))
     args = parser.parse_args(argv)
     return int(args.func(args))

@@ -30,7 +30,7 @@ def _upsert(session: Session, uniqueid: str, values: dict[str, Any], keep_existi
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     stmt = insert(Call).values(uniqueid=uniqueid, **values)
     table = Call.__table__
-    update = {}
+    update: dict[str, Any] = {}
     for key in values:
         if key in keep_existing:
             update[key] = func.coalesce(table.c[key], stmt.excluded[key])

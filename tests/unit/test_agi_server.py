@@ -1,0 +1,66 @@
+"""The FastAGI server speaks AGI correctly: routes, variables, early disconnects (a scripted Asterisk)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from agi.handlers import Handlers
+from agi.probe import probe
+from agi.server import build_application
+from app import names
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[int]:
+    app = build_application(Handlers(None))
+    srv = await asyncio.start_server(app.handler, "127.0.0.1", 0)
+    port = srv.sockets[0].getsockname()[1]
+    async with srv:
+        yield port
+
+
+async def _asterisk_session(port: int, route: str, answers: dict[str, str]) -> list[str]:
+    """Play Asterisk's side: send headers, answer each command, return the commands received."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(f"agi_network_script: {route}\nagi_uniqueid: 1.1\nagi_callerid: 0905000111\n"
+                 "agi_channel: PJSIP/td-trunk-1\nagi_extension: s\n\n".encode())
+    commands = []
+    while line := await asyncio.wait_for(reader.readline(), 5):
+        command = line.decode().strip()
+        commands.append(command)
+        reply = next((r for prefix, r in answers.items() if command.startswith(prefix)), "200 result=1")
+        writer.write(f"{reply}\n".encode())
+        await writer.drain()
+    writer.close()
+    return commands
+
+
+async def test_given_ivr_route_when_asterisk_connects_then_queue_variable_is_set(server: int) -> None:
+    commands = await _asterisk_session(server, names.AGI_ROUTE_IVR, {
+        f"GET VARIABLE {names.VAR_DIALLED}": "200 result=1 (02351022)",
+        "GET VARIABLE CHANNEL(linkedid)": "200 result=1 (1.1)",
+    })
+    assert f'SET VARIABLE {names.VAR_QUEUE} "{names.QUEUE_GENERAL}"' in commands
+
+
+async def test_given_channel_hangs_up_when_ivr_runs_then_handler_stops_cleanly(server: int) -> None:
+    commands = await _asterisk_session(server, names.AGI_ROUTE_IVR, {"SET VARIABLE": "HANGUP"})
+    assert len(commands) == 1
+
+
+async def test_given_client_closes_before_headers_when_served_then_server_still_answers(server: int) -> None:
+    _reader, writer = await asyncio.open_connection("127.0.0.1", server)
+    writer.write(b"agi_network_script: ivr\n")  # no blank line, then gone
+    writer.close()
+    await probe("127.0.0.1", server)
+
+
+async def test_given_unknown_route_when_called_then_connection_closed_without_commands(server: int) -> None:
+    assert await _asterisk_session(server, "no-such-route", {}) == []
+
+
+async def test_given_health_route_when_probed_then_round_trip_succeeds(server: int) -> None:
+    await probe("127.0.0.1", server)
