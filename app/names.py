@@ -28,9 +28,25 @@ VAR_AGI_FAILED = "TD_AGI_FAILED"
 VAR_SOUNDS = "TD_SOUNDS"
 CHANNEL_VARIABLES = (VAR_DIALLED, VAR_QUEUE, VAR_ROUTE, VAR_AGI_FAILED, VAR_SOUNDS)
 
-# Queues (app_queue). "general" is a reserved section name in queues.conf, hence the prefix.
-QUEUE_GENERAL = "q-general"
-QUEUES = (QUEUE_GENERAL,)
+# Queues (app_queue), one per skill. "general" is a reserved section name in queues.conf, hence the prefix.
+SKILL_ADMIN = "admin"  # 1: administrative procedures
+SKILL_SOCIAL = "social"  # 2: socio-economic issues and public services
+SKILL_INFRA = "infra"  # 3: technical infrastructure incidents
+SKILL_INVEST = "invest"  # 4: investment, industrial parks, tourism, events
+SKILL_GENERAL = "general"  # 0, fallbacks and overflow
+SKILL_URGENT = "urgent"  # urgent infrastructure incidents
+SKILLS = (SKILL_ADMIN, SKILL_SOCIAL, SKILL_INFRA, SKILL_INVEST, SKILL_GENERAL, SKILL_URGENT)
+
+
+def queue_for(skill: str) -> str:
+    if skill not in SKILLS:
+        raise ValueError(f"unknown skill {skill!r}")
+    return f"q-{skill}"
+
+
+QUEUE_GENERAL = queue_for(SKILL_GENERAL)
+QUEUE_URGENT = queue_for(SKILL_URGENT)
+QUEUES = tuple(queue_for(s) for s in SKILLS)
 
 # Prompts (file names without extension, under the instance's sounds folder).
 PROMPT_AGI_DOWN = "td-agi-down"

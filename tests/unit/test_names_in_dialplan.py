@@ -39,7 +39,8 @@ def test_given_rendered_dialplan_then_every_td_variable_is_declared_in_names(ren
 
 def test_given_templates_then_no_asterisk_name_is_hard_coded() -> None:
     """Names come in through {{PLACEHOLDERS}}; a literal copy would drift from Python."""
-    literals = [v for k, v in vars(names).items() if k.isupper() and isinstance(v, str) and len(v) > 4]
+    literals = [v for k, v in vars(names).items()
+                if k.isupper() and not k.startswith("SKILL_") and isinstance(v, str) and len(v) > 4]
     for template in templates():
         body = re.sub(r"\{\{[A-Z0-9_]+\}\}", "", template.read_text())
         body = "\n".join(line for line in body.splitlines() if not line.lstrip().startswith(";"))
