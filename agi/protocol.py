@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import OrderedDict
 from typing import Any
 
@@ -19,14 +20,27 @@ class AgiHangup(Exception):
     """The channel hung up (or the socket closed) while we were talking to it."""
 
 
+# Commands that wait for the caller (audio, keys); their time is not the server's latency.
+MEDIA_COMMANDS = ("STREAM FILE", "WAIT FOR DIGIT", "GET DATA", "EXEC")
+
+
 class Request(fast_agi.Request):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.latencies_ms: list[float] = []  # round trips of non-media commands, for the call's log line
+
     async def send_command(self, command: str) -> dict[str, Any]:
+        started = time.perf_counter()
+        is_media = command.startswith(MEDIA_COMMANDS)
         try:
-            result: dict[str, Any] = await asyncio.wait_for(super().send_command(command), COMMAND_TIMEOUT)
+            result: dict[str, Any] = await asyncio.wait_for(super().send_command(command),
+                                                            None if is_media else COMMAND_TIMEOUT)
         except (TimeoutError, ConnectionError, ValueError) as exc:  # ValueError: EOF
             raise AgiHangup(f"{command!r}: {exc!r}") from exc
         if result.get("error") == "AGIResultHangup" or result.get("status_code") in (None, 0, 511):
             raise AgiHangup(f"{command!r}: {result}")
+        if not is_media:
+            self.latencies_ms.append(round((time.perf_counter() - started) * 1000, 2))
         return result
 
     async def get_variable(self, name: str) -> str:

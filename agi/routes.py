@@ -14,5 +14,7 @@ Route = Callable[[Request], Awaitable[None]]
 def route_table(handlers: Handlers) -> dict[str, Route]:
     return {
         names.AGI_ROUTE_IVR: handlers.ivr,
+        names.AGI_ROUTE_QUEUE_EXIT: handlers.queue_exit,
         names.AGI_ROUTE_HEALTH: handlers.health,
+        names.AGI_ROUTE_BASELINE: handlers.baseline,
     }

@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from pathlib import Path
 
 from agi.handlers import Handlers
 from agi.protocol import Application
 from agi.routes import route_table
 from app.db.session import session_factory
 from app.settings import Settings, get_settings
+from ivr.menu import load_menu
+from ivr.prompts import PROMPTS
 
 log = logging.getLogger("agi")
 
@@ -22,8 +25,21 @@ def build_application(handlers: Handlers) -> Application:
     return app
 
 
+def check_prompts(settings: Settings, menu_prompts: list[str]) -> None:
+    """A missing prompt is a start-up error, never silence on a call."""
+    if not settings.asterisk_instance_dir:
+        return
+    inside = f"{settings.asterisk_instance_dir}/sounds"
+    host = Path(settings.asterisk_root or "/") / inside.lstrip("/")
+    missing = [p for p in menu_prompts if not (host / f"{p}.wav").exists()]
+    if missing:
+        raise SystemExit(f"prompts missing in {host}: {missing[:10]} (run ./tongdai setup)")
+
+
 async def serve(settings: Settings, stop: asyncio.Event) -> None:
-    handlers = Handlers(session_factory())
+    menu = load_menu()
+    check_prompts(settings, sorted(PROMPTS))
+    handlers = Handlers(session_factory(), menu=menu, settings=settings)
     app = build_application(handlers)
     server = await asyncio.start_server(app.handler, settings.agi_host, settings.agi_port, backlog=512)
     log.info("FastAGI listening on %s:%s", settings.agi_host, settings.agi_port)

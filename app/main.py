@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import redis.asyncio as aioredis
 from fastapi import FastAPI
@@ -14,8 +15,10 @@ from fastapi import FastAPI
 from app.ami.consumer import EventConsumer
 from app.ami.link import AmiLink
 from app.api import calls, errors, health
+from app.api import operators as operators_api
 from app.db.session import get_engine, session_factory
 from app.ops import secrets as secret_store
+from app.services import operators
 from app.settings import Settings, get_settings
 
 log = logging.getLogger("app")
@@ -27,6 +30,11 @@ def redis_url(settings: Settings, secrets: dict[str, str]) -> str:
     return f"redis://:{secrets.get('redis_password', '')}@127.0.0.1:{settings.redis_port}/0"
 
 
+def _seed_operators(sessions: Any, extensions: list[str]) -> None:
+    with sessions() as session:
+        operators.ensure_operators(session, extensions)
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
@@ -34,9 +42,18 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = get_engine()
     sessions = session_factory(engine)
     consumer = EventConsumer(sessions)
+    await asyncio.to_thread(_seed_operators, sessions, settings.operators)
+
+    def load_operators() -> list[Any]:
+        with sessions() as session:
+            return operators.list_all(session)
+
+    async def resync() -> None:
+        await operators.resync(load_operators, link.send)
+
     link = AmiLink(settings.ami_host, settings.ami_port, settings.ami_username,
                    settings.ami_secret or secrets.get("ami_secret", ""), on_event=consumer.on_event,
-                   backoff_max=settings.ami_backoff_max)
+                   backoff_max=settings.ami_backoff_max, on_connect=resync)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = sessions
@@ -62,4 +79,5 @@ def create_app() -> FastAPI:
     errors.install(app)
     app.include_router(health.router)
     app.include_router(calls.router)
+    app.include_router(operators_api.router)
     return app

@@ -9,7 +9,13 @@ DIALLED_NUMBERS = ("1022", "02351022", "842351022", "+842351022")
 CTX_INBOUND = "td-inbound"
 CTX_IVR = "td-ivr"
 CTX_QUEUE = "td-queue"
+CTX_EMERGENCY = "td-emergency"
+CTX_VOICEMAIL = "td-voicemail"
+CTX_BYE = "td-bye"
+CTX_RECORD = "td-record"
 CTX_OPERATORS = "td-operators"
+# Where the AGI may send a call next (the value of VAR_NEXT); the dialplan does Goto(${TD_NEXT},s,1).
+NEXT_CONTEXTS = (CTX_QUEUE, CTX_EMERGENCY, CTX_VOICEMAIL, CTX_BYE)
 
 # PJSIP objects.
 TRANSPORT_UDP = "td-udp"
@@ -17,16 +23,29 @@ TRUNK_ENDPOINT = "td-trunk"
 
 # FastAGI routes (the path part of agi://host:port/<route>).
 AGI_ROUTE_IVR = "ivr"
+AGI_ROUTE_QUEUE_EXIT = "queue-exit"
 AGI_ROUTE_HEALTH = "health"
-AGI_ROUTES = (AGI_ROUTE_IVR, AGI_ROUTE_HEALTH)
+AGI_ROUTE_BASELINE = "baseline"  # bench only: straight to the general queue, no menu
+AGI_ROUTES = (AGI_ROUTE_IVR, AGI_ROUTE_QUEUE_EXIT, AGI_ROUTE_HEALTH, AGI_ROUTE_BASELINE)
+# Rendered into the inbound context only when TD_BENCH_BASELINE is set (bench/calls).
+BENCH_BASELINE_NUMBER = "1022999"
 
 # Channel variables shared between the dialplan and Python.
 VAR_DIALLED = "TD_DIALLED"
+VAR_NEXT = "TD_NEXT"  # the context the call goes to after an AGI route
 VAR_QUEUE = "TD_QUEUE"
+VAR_QUEUE_TIMEOUT = "TD_QUEUE_TIMEOUT"  # seconds in this queue before queue-exit decides (overflow, callback)
+VAR_PRIORITY = "TD_PRIORITY"  # copied into app_queue's QUEUE_PRIO
+VAR_EMERGENCY = "TD_EMERGENCY"  # 113 / 114 / 115
+VAR_RECORDING = "TD_RECORDING"  # MixMonitor file, from recordings.naming
+VAR_RECORDING_ON = "TD_RECORDING_ON"
+VAR_VOICEMAIL = "TD_VOICEMAIL"  # Record() file (without extension) for a voice message
 VAR_ROUTE = "TD_ROUTE"
 VAR_AGI_FAILED = "TD_AGI_FAILED"
 VAR_SOUNDS = "TD_SOUNDS"
-CHANNEL_VARIABLES = (VAR_DIALLED, VAR_QUEUE, VAR_ROUTE, VAR_AGI_FAILED, VAR_SOUNDS)
+VAR_RECORDINGS_DIR = "TD_RECORDINGS_DIR"
+CHANNEL_VARIABLES = (VAR_DIALLED, VAR_NEXT, VAR_QUEUE, VAR_QUEUE_TIMEOUT, VAR_PRIORITY, VAR_EMERGENCY, VAR_RECORDING,
+                     VAR_RECORDING_ON, VAR_VOICEMAIL, VAR_ROUTE, VAR_AGI_FAILED, VAR_SOUNDS, VAR_RECORDINGS_DIR)
 
 # Queues (app_queue), one per skill. "general" is a reserved section name in queues.conf, hence the prefix.
 SKILL_ADMIN = "admin"  # 1: administrative procedures
@@ -50,6 +69,11 @@ QUEUES = tuple(queue_for(s) for s in SKILLS)
 
 # Prompts (file names without extension, under the instance's sounds folder).
 PROMPT_AGI_DOWN = "td-agi-down"
+PROMPT_EMERGENCY_FAILED = "td-emergency-failed"
+PROMPT_VOICEMAIL_BEEP = "td-beep"
+
+# Recordings: MixMonitor file of a call whose IVR could not run (the AGI names all the others).
+RECORDING_FALLBACK_NAME = "fallback-${UNIQUEID}.wav"
 
 # AMI UserEvent raised by the dialplan when the IVR could not run.
 USEREVENT_ALERT = "TdAlert"

@@ -45,6 +45,24 @@ class Settings(BaseSettings):
     rtp_start: int = 10000
     rtp_end: int = 20000
     operators: list[str] = Field(default_factory=lambda: ["1001", "1002", "1003", "1004"])
+    # The chroot Asterisk runs in ("" when asterisk is on PATH); set by the run command for its children.
+    asterisk_root: str = ""
+    # Where Asterisk's folders are, as Asterisk sees them; set by the run command for its children.
+    asterisk_instance_dir: str = ""
+
+    # ACD: seconds in a skill queue before overflowing to the general queue; total wait before the
+    # caller is offered a callback or a voice message; operator wrap-up after each call.
+    queue_overflow_s: int = 60
+    queue_max_wait_s: int = 180
+    wrapup_s: int = 10
+    queue_announce_s: int = 30
+    # Working hours, e.g. "mon-fri 07:00-11:30,13:30-17:00; sat 07:30-11:00" (empty: that weekday default).
+    working_hours: str = ""
+    # Priorities in app_queue (higher is answered first).
+    priority_urgent: int = 10
+    priority_repeat_caller: int = 5
+    # bench/calls only: add the baseline number (trivial AGI route, same queues) to the inbound context.
+    bench_baseline: bool = False
 
     @property
     def sqlite_path(self) -> Path:

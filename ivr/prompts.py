@@ -1,12 +1,10 @@
-"""Prompt texts as data: prompt id -> what the caller hears (Vietnamese), spoken by espeak-ng at set-up."""
+"""Prompt texts as data: prompt id -> what the caller hears (Vietnamese), read from ivr/menu.toml's [prompts]."""
 
 from __future__ import annotations
 
-from app import names
+from ivr.menu import load_menu
 
-PROMPTS: dict[str, str] = {
-    names.PROMPT_AGI_DOWN: (
-        "Xin quý vị vui lòng giữ máy, cuộc gọi đang được chuyển tới tổng đài viên. "
-        "Cuộc gọi được ghi âm."
-    ),
-}
+# Loaded (and validated) at import: set-up speaks these with espeak-ng and the AGI server checks the files exist,
+# so a broken menu.toml stops both with a MenuError instead of leaving a caller in silence.
+# It includes app.names.PROMPT_AGI_DOWN, every ivr.speech piece and every case status (ivr.menu requires them).
+PROMPTS: dict[str, str] = dict(load_menu().prompts)

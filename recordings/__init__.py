@@ -1,0 +1,1 @@
+"""Call recordings: naming, storage, integrity, transcription and retention."""

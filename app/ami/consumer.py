@@ -15,7 +15,8 @@ from app.services import calls as call_service
 log = logging.getLogger("ami.consumer")
 
 # Only these events change a call record; everything else is dropped at the door.
-WANTED = frozenset({"Newchannel", "Newstate", "Hangup", "UserEvent"})
+WANTED = frozenset({"Newchannel", "Newstate", "Hangup", "UserEvent", "QueueCallerJoin", "AgentConnect",
+                    "QueueCallerAbandon"})
 
 
 class EventConsumer:

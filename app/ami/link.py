@@ -46,10 +46,11 @@ class _Manager(Manager):
 class AmiLink:
     def __init__(self, host: str, port: int, username: str, secret: str,
                  on_event: EventHandler | None = None, backoff_max: float = 10.0,
-                 ping_interval: float = 5.0) -> None:
+                 ping_interval: float = 5.0, on_connect: Callable[[], Awaitable[None]] | None = None) -> None:
         self.host, self.port = host, port
         self.username, self.secret = username, secret
         self.on_event = on_event
+        self.on_connect = on_connect
         self.backoff_max = backoff_max
         self.ping_interval = ping_interval
         self.state = LinkState()
@@ -102,6 +103,16 @@ class AmiLink:
         self.state.connects += 1
         self._set("connected")
         self._connected.set()
+        if self.on_connect is not None:
+            # Events may have been missed while we were away: let the owner resync its state.
+            asyncio.get_running_loop().create_task(self._resync())
+
+    async def _resync(self) -> None:
+        assert self.on_connect is not None
+        try:
+            await self.on_connect()
+        except Exception:
+            log.exception("AMI resync after connect failed")
 
     async def _watch(self, lost: asyncio.Event) -> None:
         """Ping and check the reply; a silent link is treated as dead."""

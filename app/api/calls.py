@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from app.api.auth import Principal, require_roles
 from app.services import calls as call_service
+from app.services import ivr_calls
 
 router = APIRouter(prefix="/api", tags=["calls"])
 
@@ -30,6 +31,21 @@ class CallOut(BaseModel):
     agi_route: str | None
     agi_status: str | None
     queue: str | None
+    topic: str | None
+    urgent: bool
+    operator: str | None
+    wait_seconds: int | None
+    outcome: str | None
+    outcome_detail: str | None
+    recording_path: str | None
+
+
+class CallEventOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    at: datetime
+    kind: str
+    detail: str | None
 
 
 @router.get("/calls", response_model=list[CallOut])
@@ -44,5 +60,20 @@ async def list_calls(
     def load() -> list[CallOut]:
         with sessions() as session:
             return [CallOut.model_validate(c) for c in call_service.list_calls(session, limit, offset)]
+
+    return await asyncio.to_thread(load)
+
+
+@router.get("/calls/{uniqueid}/events", response_model=list[CallEventOut])
+async def call_events(
+    request: Request, uniqueid: str,
+    _who: Principal = Depends(require_roles("operator", "supervisor", "auditor", "admin")),
+) -> list[CallEventOut]:
+    """The call's journey: IVR choices with their times, queue joins, overflow, answer or abandon."""
+    sessions = request.app.state.sessions
+
+    def load() -> list[CallEventOut]:
+        with sessions() as session:
+            return [CallEventOut.model_validate(e) for e in ivr_calls.list_events(session, uniqueid)]
 
     return await asyncio.to_thread(load)

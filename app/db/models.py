@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, UTCDateTime
@@ -29,6 +29,13 @@ class Call(Base):
     agi_route: Mapped[str | None] = mapped_column(String(64))
     agi_status: Mapped[str | None] = mapped_column(String(32))
     queue: Mapped[str | None] = mapped_column(String(64))
+    topic: Mapped[str | None] = mapped_column(String(64))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    operator: Mapped[str | None] = mapped_column(String(64))
+    wait_seconds: Mapped[int | None] = mapped_column(Integer)
+    outcome: Mapped[str | None] = mapped_column(String(32))  # answered | abandoned | emergency_11x | voicemail | ...
+    outcome_detail: Mapped[str | None] = mapped_column(String(128))  # e.g. where a caller abandoned
+    recording_path: Mapped[str | None] = mapped_column(String(512))
 
 
 class Alert(Base):
@@ -41,3 +48,68 @@ class Alert(Base):
     uniqueid: Mapped[str | None] = mapped_column(String(64), index=True)
     detail: Mapped[str | None] = mapped_column(String(512))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CallEvent(Base):
+    """What happened on a call, in order: IVR choices, queue joins, overflow, answer, abandon, transfer."""
+
+    __tablename__ = "call_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uniqueid: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(String(256))
+
+
+class Case(Base):
+    """A citizen's case (the minimum the IVR needs; the case workflow extends it)."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    status: Mapped[str] = mapped_column(String(48))
+    citizen_phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    topic: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CallbackRequest(Base):
+    """A caller to call back: left from the queue after the maximum wait, or out of hours with a voice message."""
+
+    __tablename__ = "callback_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uniqueid: Mapped[str] = mapped_column(String(64), index=True)
+    phone: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(32))  # queue_timeout | out_of_hours
+    kind: Mapped[str] = mapped_column(String(16))  # callback | voicemail
+    voicemail_path: Mapped[str | None] = mapped_column(String(512))
+    topic: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Operator(Base):
+    """An operator's extension and ACD state, kept so that logins and pauses survive a restart."""
+
+    __tablename__ = "operators"
+
+    extension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(128))
+    logged_in: Mapped[bool] = mapped_column(Boolean, default=False)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    pause_reason: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OperatorSkill(Base):
+    """Which queues an operator serves; a lower penalty is offered calls first."""
+
+    __tablename__ = "operator_skills"
+
+    extension: Mapped[str] = mapped_column(ForeignKey("operators.extension", ondelete="CASCADE"), primary_key=True)
+    skill: Mapped[str] = mapped_column(String(32), primary_key=True)
+    penalty: Mapped[int] = mapped_column(Integer, default=0)

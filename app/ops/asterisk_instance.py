@@ -10,10 +10,11 @@ from typing import Any
 from app.ops import process, prompts, render
 from app.ops.asterisk_root import AsteriskRuntime
 from app.settings import Settings
+from recordings import naming
 
 MODULE_DIRS = ("/usr/lib/x86_64-linux-gnu/asterisk/modules", "/usr/lib/aarch64-linux-gnu/asterisk/modules",
                "/usr/lib/asterisk/modules", "/usr/lib64/asterisk/modules")
-SUBDIRS = ("etc", "run", "log", "spool", "db", "keys", "cache", "sounds", "moh", "recordings")
+SUBDIRS = ("etc", "run", "log", "spool", "db", "keys", "cache", "sounds", "moh", "recordings", "data")
 
 
 class AsteriskInstance:
@@ -47,8 +48,9 @@ class AsteriskInstance:
         paths = render.InstancePaths(instance_dir=self.inside_dir, module_dir=self.module_dir())
         values = render.config_values(self.settings, self.secrets, paths)
         render.render_all(self.host_dir / "etc", values)
-        prompts.install_prompts(self.host_dir / "sounds", prompt_cache,
+        prompts.install_prompts(self.host_dir / "sounds", self.host_dir / "data", prompt_cache,
                                 recorded_dir=self.settings.var_dir / "prompts")
+        (self.host_dir / "recordings" / naming.VOICEMAIL_DIR).mkdir(parents=True, exist_ok=True)
         prompts.install_hold_music(self.host_dir / "moh")
 
     def rx(self, command: str, timeout: float = 15.0) -> str:

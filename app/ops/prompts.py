@@ -5,8 +5,11 @@ from __future__ import annotations
 import hashlib
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from app import names
+from ivr.asterisk_sounds import SAY_SOUNDS, SYSTEM_PROMPTS
 from ivr.prompts import PROMPTS
 
 VOICE = "vi-vn-x-central"
@@ -38,17 +41,35 @@ def synthesize(text: str, cache_dir: Path, voice: str = VOICE) -> Path:
     return cached
 
 
-def install_prompts(sounds_dir: Path, cache_dir: Path, recorded_dir: Path | None = None) -> list[str]:
-    """Put every prompt in sounds_dir. A recorded file with the same id overrides the generated one."""
-    sounds_dir.mkdir(parents=True, exist_ok=True)
-    for prompt_id, text in PROMPTS.items():
+def install_texts(texts: dict[str, str], target_dir: Path, cache_dir: Path,
+                  recorded_dir: Path | None = None) -> list[str]:
+    """Put one WAV per text id in target_dir. A recorded file with the same id overrides the generated one."""
+
+    def one(item: tuple[str, str]) -> None:
+        prompt_id, text = item
         recorded = recorded_dir / f"{prompt_id}.wav" if recorded_dir else None
         source = recorded if recorded and recorded.exists() else synthesize(text, cache_dir)
-        shutil.copyfile(source, sounds_dir / f"{prompt_id}.wav")
-    missing = [p for p in PROMPTS if not (sounds_dir / f"{p}.wav").exists()]
+        target = target_dir / f"{prompt_id}.wav"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+
+    target_dir.mkdir(parents=True, exist_ok=True)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(one, texts.items()))
+    missing = [p for p in texts if not (target_dir / f"{p}.wav").exists()]
     if missing:
         raise PromptError(f"prompts missing after set-up: {missing}")
-    return sorted(PROMPTS)
+    return sorted(texts)
+
+
+def install_prompts(sounds_dir: Path, data_dir: Path, cache_dir: Path, recorded_dir: Path | None = None) -> None:
+    """Every sound a call can hear: IVR prompts, dialplan prompts, and Asterisk's own (queue, numbers)."""
+    install_texts({**SYSTEM_PROMPTS, **PROMPTS}, sounds_dir, cache_dir, recorded_dir)
+    install_texts(SAY_SOUNDS, data_dir / "sounds" / "vi", cache_dir, recorded_dir)
+    beep = sounds_dir / f"{names.PROMPT_VOICEMAIL_BEEP}.wav"
+    if not beep.exists():
+        subprocess.run([_tool("sox"), "-n", *FORMAT_ARGS, str(beep), "synth", "0.4", "sine", "1000", "vol", "0.3"],
+                       check=True, capture_output=True)
 
 
 def install_hold_music(moh_dir: Path) -> None:

@@ -39,6 +39,10 @@ class InstancePaths:
     def sounds_dir(self) -> str:
         return f"{self.instance_dir}/sounds"
 
+    @property
+    def recordings_dir(self) -> str:
+        return f"{self.instance_dir}/recordings"
+
 
 def _name_values() -> dict[str, str]:
     return {k: v for k, v in vars(names).items() if k.isupper() and isinstance(v, str)}
@@ -52,12 +56,27 @@ def inbound_extensions() -> str:
     return "\n".join(lines)
 
 
-def queue_sections() -> str:
+def bench_extensions(settings: Settings) -> str:
+    if not settings.bench_baseline:
+        return ""
+    n = names.BENCH_BASELINE_NUMBER
+    return (f"exten => {n},1,Set({names.VAR_DIALLED}=${{EXTEN}})\n same => n,Answer()\n"
+            f" same => n,AGI(agi://{settings.agi_host}:{settings.agi_port}/{names.AGI_ROUTE_BASELINE})\n"
+            f" same => n,Goto(${{{names.VAR_NEXT}}},s,1)")
+
+
+def queue_sections(settings: Settings) -> str:
+    """One queue per skill. Announcements use the queue-* and digits/* files in sounds/vi."""
     blocks = []
-    for queue in names.QUEUES:
+    for skill in names.SKILLS:
+        # The urgent queue weighs more, so an operator serving both takes the urgent call first.
+        weight = 10 if skill == names.SKILL_URGENT else 0
         blocks.append(
-            f"[{queue}]\nstrategy = rrmemory\njoinempty = yes\nleavewhenempty = no\n"
-            "timeout = 15\nretry = 2\nringinuse = no\nmusicclass = default\nannounce-position = no\n"
+            f"[{names.queue_for(skill)}]\nstrategy = rrmemory\njoinempty = yes\nleavewhenempty = no\n"
+            f"timeout = 15\nretry = 2\nwrapuptime = {settings.wrapup_s}\nringinuse = no\nmusicclass = default\n"
+            f"weight = {weight}\nannounce-frequency = {settings.queue_announce_s}\nmin-announce-frequency = 15\n"
+            "announce-position = yes\nannounce-holdtime = once\nannounce-to-first-user = no\n"
+            "setinterfacevar = yes\nsetqueueentryvar = yes\n"
         )
     return "\n".join(blocks)
 
@@ -84,6 +103,7 @@ def config_values(settings: Settings, secrets: dict[str, Any], paths: InstancePa
         INSTANCE_DIR=paths.instance_dir,
         MODULE_DIR=paths.module_dir,
         SOUNDS_DIR=paths.sounds_dir,
+        RECORDINGS_DIR=paths.recordings_dir,
         AMI_PORT=str(settings.ami_port),
         AMI_USERNAME=settings.ami_username,
         AMI_SECRET=secrets["ami_secret"],
@@ -96,7 +116,8 @@ def config_values(settings: Settings, secrets: dict[str, Any], paths: InstancePa
         RTP_START=str(settings.rtp_start),
         RTP_END=str(settings.rtp_end),
         INBOUND_EXTENSIONS=inbound_extensions(),
-        QUEUE_SECTIONS=queue_sections(),
+        BENCH_EXTENSIONS=bench_extensions(settings),
+        QUEUE_SECTIONS=queue_sections(settings),
         OPERATOR_ENDPOINTS=operator_endpoints(operators),
     )
     return values

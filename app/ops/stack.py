@@ -70,6 +70,10 @@ class Stack:
         runtime = asterisk_root.locate(self.settings.cache_dir)
         self.secrets = secrets.load_or_create(self.settings.var_dir / "secrets.json", self.settings.operators)
         self.asterisk = AsteriskInstance(runtime, self.settings, self.secrets)
+        # The AGI server and the web app need to find Asterisk's files (prompts, recordings) on the host.
+        self.settings = self.settings.model_copy(update={
+            "asterisk_root": str(runtime.root or ""), "asterisk_instance_dir": self.asterisk.inside_dir})
+        self.agi.settings = self.web.settings = self.asterisk.settings = self.settings
         self.asterisk.prepare(self.settings.cache_dir / "prompts")
         self.redis = RedisServer(self.state_dir, self.settings.redis_port, self.secrets["redis_password"])
         migrate.upgrade(self.settings.effective_database_url)

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app import names
-from app.db.models import Alert, Call
+from app.db.models import Alert, Call, CallEvent
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class AgiCall:
     route: str
 
 
-def _upsert(session: Session, uniqueid: str, values: dict[str, Any], keep_existing: tuple[str, ...] = ()) -> None:
+def upsert_call(session: Session, uniqueid: str, values: dict[str, Any], keep_existing: tuple[str, ...] = ()) -> None:
     """Insert the call or update the given columns; columns in keep_existing are only filled if empty."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     stmt = insert(Call).values(uniqueid=uniqueid, **values)
@@ -50,7 +50,7 @@ def record_agi_call(session: Session, call: AgiCall, queue: str | None, now: dat
         "agi_status": "SUCCESS",
         "queue": queue,
     }
-    _upsert(session, call.uniqueid, values,
+    upsert_call(session, call.uniqueid, values,
             keep_existing=("linkedid", "channel", "caller_number", "started_at"))
     session.commit()
 
@@ -64,7 +64,7 @@ def apply_ami_event(session: Session, event: dict[str, str], now: datetime) -> N
     if kind == "Newchannel":
         if event.get("Context") != names.CTX_INBOUND:
             return
-        _upsert(session, uniqueid, {
+        upsert_call(session, uniqueid, {
             "linkedid": event.get("Linkedid"),
             "channel": event.get("Channel"),
             "caller_number": event.get("CallerIDNum"),
@@ -82,13 +82,7 @@ def apply_ami_event(session: Session, event: dict[str, str], now: datetime) -> N
         call = session.scalar(select(Call).where(Call.uniqueid == uniqueid))
         if call is None:
             return
-        if kind == "Newstate" and event.get("ChannelStateDesc") == "Up" and call.answered_at is None:
-            call.answered_at = now
-        elif kind == "Hangup":
-            call.ended_at = now
-            cause = event.get("Cause", "")
-            call.hangup_cause = int(cause) if cause.isdigit() else None
-            call.disposition = "answered" if call.answered_at else "not_answered"
+        _apply_to_call(session, call, kind, event, now)
     session.commit()
 
 
@@ -99,3 +93,35 @@ def list_calls(session: Session, limit: int = 100, offset: int = 0) -> list[Call
 
 def list_alerts(session: Session, limit: int = 100) -> list[Alert]:
     return list(session.scalars(select(Alert).order_by(Alert.id.desc()).limit(limit)))
+
+
+def _seconds(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _apply_to_call(session: Session, call: Call, kind: str, event: dict[str, str], now: datetime) -> None:
+    """State changes of a known call: answer, queue join, operator connect, abandon, hang-up."""
+    if kind == "Newstate" and event.get("ChannelStateDesc") == "Up" and call.answered_at is None:
+        call.answered_at = now
+    elif kind == "QueueCallerJoin":
+        call.queue = event.get("Queue")
+        session.add(CallEvent(uniqueid=call.uniqueid, at=now, kind="queue_join",
+                              detail=f"{event.get('Queue')} position={event.get('Position')}"))
+    elif kind == "AgentConnect":
+        call.operator = event.get("MemberName") or event.get("Interface")
+        call.wait_seconds = _seconds(event.get("HoldTime"))
+        call.outcome, call.outcome_detail = "answered", f"queue:{event.get('Queue')}"
+        session.add(CallEvent(uniqueid=call.uniqueid, at=now, kind="operator_answered",
+                              detail=f"{call.operator} in {event.get('Queue')}"))
+    elif kind == "QueueCallerAbandon":
+        call.wait_seconds = _seconds(event.get("HoldTime"))
+        call.outcome, call.outcome_detail = "abandoned", f"queue:{event.get('Queue')}"
+        session.add(CallEvent(uniqueid=call.uniqueid, at=now, kind="abandoned", detail=call.outcome_detail))
+    elif kind == "Hangup":
+        call.ended_at = now
+        cause = event.get("Cause", "")
+        call.hangup_cause = int(cause) if cause.isdigit() else None
+        call.disposition = "answered" if call.answered_at else "not_answered"
+        if call.outcome is None:
+            # Hung up before reaching a queue: the caller gave up in the IVR.
+            call.outcome, call.outcome_detail = "abandoned", "ivr" if call.queue is None else f"queue:{call.queue}"

@@ -61,10 +61,16 @@ Content-Length: [len]
 """
 
 
-def caller_scenario(hold_ms: int, dtmf: str = "", dtmf_gap_ms: int = 600) -> str:
-    """Call [service] as caller [field0], optionally key DTMF (RFC 2833 from pcap), hold, hang up."""
-    steps = []
+def caller_scenario(hold_ms: int, dtmf: str = "", dtmf_gap_ms: int = 1200, dtmf_delay_ms: int = 1500,
+                    audio_pcap: str | None = None) -> str:
+    """Call [service] as caller [field0], optionally key DTMF (RFC 2833 from pcap), hold, hang up.
+
+    A space in dtmf is a longer pause (3 gaps), e.g. "5 123456789#" waits for the code prompt."""
+    steps = [f'<pause milliseconds="{dtmf_delay_ms}"/>'] if dtmf else []
     for digit in dtmf:
+        if digit == " ":
+            steps.append(f'<pause milliseconds="{dtmf_gap_ms * 3}"/>')
+            continue
         name = {"*": "star", "#": "pound"}.get(digit, digit)
         steps.append(f'<nop><action><exec play_pcap_audio="/usr/share/sip-tester/dtmf_2833_{name}.pcap"/>'
                      f'</action></nop>\n<pause milliseconds="{dtmf_gap_ms}"/>')
@@ -72,6 +78,7 @@ def caller_scenario(hold_ms: int, dtmf: str = "", dtmf_gap_ms: int = 600) -> str
             + '<recv response="100" optional="true"/>\n<recv response="180" optional="true"/>\n'
             + '<recv response="183" optional="true"/>\n<recv response="200" rtd="true"/>\n' + _ack()
             + "\n".join(steps)
+            + (f'\n<nop><action><exec play_pcap_audio="{audio_pcap}"/></action></nop>' if audio_pcap else "")
             + f'\n<pause milliseconds="{hold_ms}"/>\n'
             + """<send retrans="500"><![CDATA[
 BYE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
@@ -126,6 +133,7 @@ class SippRun:
     proc: subprocess.Popen[bytes]
     log: Path
     errors: Path
+    messages: Path | None = None  # the SIP messages a UAS saw (-trace_msg)
 
     def wait(self, timeout: float = 60) -> int:
         try:
@@ -173,9 +181,9 @@ class Sipp:
         return SippRun(proc, log, self.host_dir / f"sipp-{n}.err")
 
     def call(self, number: str, caller: str, hold_ms: int = 1000, dtmf: str = "", ip: str = TRUNK_IP,
-             timeout_s: int = 60) -> SippRun:
+             timeout_s: int = 90, dtmf_gap_ms: int = 1200) -> SippRun:
         n = next(self._n)
-        scenario = self._file(f"caller-{n}.xml", caller_scenario(hold_ms, dtmf))
+        scenario = self._file(f"caller-{n}.xml", caller_scenario(hold_ms, dtmf, dtmf_gap_ms))
         csv = self._file(f"caller-{n}.csv", f"SEQUENTIAL\n{caller};\n")
         return self.start(["-sf", scenario, "-inf", csv, "-s", number, "-m", "1", self.target],
                           ip=ip, timeout_s=timeout_s)
@@ -189,7 +197,10 @@ class Sipp:
 
     def answer(self, ip: str, port: int, calls: int = 1, timeout_s: int = 60) -> SippRun:
         """An operator or agency phone: answers calls and echoes their audio back. Returns once bound."""
-        run = self.start(["-sn", "uas", "-rtp_echo", "-m", str(calls)], ip=ip, port=port, timeout_s=timeout_s)
+        n = next(self._n)
+        run = self.start(["-sn", "uas", "-rtp_echo", "-m", str(calls), "-trace_msg", "-message_file",
+                          f"{self.inside_dir}/uas-{n}.msg"], ip=ip, port=port, timeout_s=timeout_s)
+        run.messages = self.host_dir / f"uas-{n}.msg"
         wait_until(lambda: udp_bound(ip, port) or run.proc.poll() is not None, f"sipp on {ip}:{port}")
         return run
 

@@ -11,11 +11,12 @@ from agi.handlers import Handlers
 from agi.probe import probe
 from agi.server import build_application
 from app import names
+from ivr.menu import load_menu
 
 
 @pytest.fixture
 async def server() -> AsyncIterator[int]:
-    app = build_application(Handlers(None))
+    app = build_application(Handlers(None, menu=load_menu()))
     srv = await asyncio.start_server(app.handler, "127.0.0.1", 0)
     port = srv.sockets[0].getsockname()[1]
     async with srv:
@@ -38,17 +39,39 @@ async def _asterisk_session(port: int, route: str, answers: dict[str, str]) -> l
     return commands
 
 
-async def test_given_ivr_route_when_asterisk_connects_then_queue_variable_is_set(server: int) -> None:
+async def test_given_caller_keys_0_when_ivr_runs_then_general_queue_and_next_context_are_set(server: int) -> None:
     commands = await _asterisk_session(server, names.AGI_ROUTE_IVR, {
         f"GET VARIABLE {names.VAR_DIALLED}": "200 result=1 (02351022)",
         "GET VARIABLE CHANNEL(linkedid)": "200 result=1 (1.1)",
+        f"GET VARIABLE {names.VAR_SOUNDS}": "200 result=1 (/srv/sounds)",
+        f"GET VARIABLE {names.VAR_RECORDINGS_DIR}": "200 result=1 (/srv/rec)",
+        "STREAM FILE": "200 result=48 endpos=800",  # the caller presses 0 during the welcome
     })
+    assert any(c.startswith("STREAM FILE /srv/sounds/") for c in commands)
     assert f'SET VARIABLE {names.VAR_QUEUE} "{names.QUEUE_GENERAL}"' in commands
+    assert commands[-1] == f'SET VARIABLE {names.VAR_NEXT} "{names.CTX_QUEUE}"'
+    assert any(c.startswith(f'SET VARIABLE {names.VAR_RECORDING} "/srv/rec/') for c in commands)
+
+
+async def test_given_caller_keys_9_then_2_when_ivr_runs_then_emergency_114(server: int) -> None:
+    keys = iter(["200 result=57 endpos=1", "200 result=50 endpos=1"])  # '9' then '2'
+    reader, writer = await asyncio.open_connection("127.0.0.1", server)
+    writer.write(b"agi_network_script: ivr\nagi_uniqueid: 2.2\nagi_callerid: 0905\n\n")
+    commands = []
+    while line := await asyncio.wait_for(reader.readline(), 5):
+        command = line.decode().strip()
+        commands.append(command)
+        reply = next(keys, "200 result=0 endpos=1") if command.startswith("STREAM FILE") else "200 result=1"
+        writer.write(f"{reply}\n".encode())
+    writer.close()
+    assert f'SET VARIABLE {names.VAR_EMERGENCY} "114"' in commands
+    assert commands[-1] == f'SET VARIABLE {names.VAR_NEXT} "{names.CTX_EMERGENCY}"'
 
 
 async def test_given_channel_hangs_up_when_ivr_runs_then_handler_stops_cleanly(server: int) -> None:
-    commands = await _asterisk_session(server, names.AGI_ROUTE_IVR, {"SET VARIABLE": "HANGUP"})
-    assert len(commands) == 1
+    commands = await _asterisk_session(server, names.AGI_ROUTE_IVR, {"STREAM FILE": "200 result=-1 endpos=0"})
+    assert commands[-1].startswith("STREAM FILE")
+    assert not any(c.startswith(f"SET VARIABLE {names.VAR_NEXT}") for c in commands)
 
 
 async def test_given_client_closes_before_headers_when_served_then_server_still_answers(server: int) -> None:

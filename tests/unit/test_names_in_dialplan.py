@@ -18,11 +18,11 @@ def test_given_rendered_dialplan_when_it_calls_agi_then_every_route_exists_in_th
         rendered: dict[str, str]) -> None:
     used = _agi_routes(rendered["extensions.conf"])
     assert used, "the dialplan should call at least one AGI route"
-    assert used <= set(route_table(Handlers(None)))
+    assert used <= set(route_table(Handlers(None, menu=None)))
 
 
 def test_given_route_table_then_it_serves_exactly_the_declared_routes() -> None:
-    assert set(route_table(Handlers(None))) == set(names.AGI_ROUTES)
+    assert set(route_table(Handlers(None, menu=None))) == set(names.AGI_ROUTES)
 
 
 def test_given_rendered_dialplan_then_every_goto_target_context_exists(rendered: dict[str, str]) -> None:

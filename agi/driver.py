@@ -1,0 +1,87 @@
+"""Drives the pure IVR flow over a live AGI channel: plays prompts, collects DTMF, answers lookups."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from agi.protocol import AgiHangup, Request
+from ivr.engine import CaseStatus, Collect, Flow, Lookup, Outcome, Play
+
+ESCAPE_DIGITS = "0123456789*#"
+INTER_DIGIT_MS = 3000
+
+LookupFn = Callable[[str], Awaitable[CaseStatus | None]]
+
+
+@dataclass
+class DriveResult:
+    outcome: Outcome
+    choices: list[tuple[str, str, datetime]] = field(default_factory=list)  # node, digits, when
+
+
+def _digit(result: dict[str, object]) -> str:
+    """AGI returns the ASCII code of a pressed key, 0 for none, -1 on hangup."""
+    value = result.get("result", ("0", ""))
+    code = int(value[0]) if isinstance(value, tuple) and value[0].lstrip("-").isdigit() else 0
+    if code < 0:
+        raise AgiHangup("caller hung up")
+    key = chr(code) if 0 < code < 128 else ""
+    return key if key in ESCAPE_DIGITS else ""
+
+
+class Driver:
+    def __init__(self, request: Request, sounds_dir: str, clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
+        self.request = request
+        self.sounds = sounds_dir
+        self.clock = clock
+
+    async def play(self, prompt: str, escape: str = "") -> str:
+        result = await self.request.send_command(f'STREAM FILE {self.sounds}/{prompt} "{escape}"')
+        return _digit(result)
+
+    async def wait_digit(self, timeout_ms: int) -> str:
+        return _digit(await self.request.send_command(f"WAIT FOR DIGIT {timeout_ms}"))
+
+    async def collect(self, step: Collect) -> str:
+        """Play the prompts (a key interrupts them), then gather up to max_digits keys."""
+        digits = ""
+        for prompt in step.prompts:
+            digits = await self.play(prompt, ESCAPE_DIGITS)
+            if digits:
+                break
+        if not digits:
+            digits = await self.wait_digit(step.timeout_ms)
+        while digits and len(digits) < step.max_digits and not (step.terminator and digits.endswith(step.terminator)):
+            key = await self.wait_digit(INTER_DIGIT_MS)
+            if not key:
+                break
+            digits += key
+        if step.terminator and digits.endswith(step.terminator):
+            digits = digits[: -len(step.terminator)]
+        return digits
+
+    async def run(self, flow: Flow, lookup: LookupFn) -> DriveResult:
+        choices: list[tuple[str, str, datetime]] = []
+        step = flow.start()
+        while not isinstance(step, Outcome):
+            if isinstance(step, Collect):
+                digits = await self.collect(step)
+                if digits:
+                    choices.append((step.node, digits, self.clock()))
+                step = flow.feed(digits or None)
+            elif isinstance(step, Play):
+                for prompt in step.prompts:
+                    await self.play(prompt)
+                step = flow.played()
+            elif isinstance(step, Lookup):
+                step = flow.feed_lookup(await lookup(step.code))
+            else:  # pragma: no cover - the engine only yields the four step types
+                raise TypeError(f"unknown step {step!r}")
+        # The outcome's own prompts are played by the handler, after it has stored what it promises.
+        return DriveResult(step, choices)
+
+    async def play_all(self, prompts: tuple[str, ...]) -> None:
+        for prompt in prompts:
+            await self.play(prompt)

@@ -1,0 +1,117 @@
+"""Turns the IVR's outcome into channel variables for the dialplan, storing what it promises first."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from agi.driver import Driver, DriveResult
+from agi.protocol import Request
+from app import names
+from app.services import ivr_calls
+from app.settings import Settings
+from ivr.engine import CaseStatus
+from recordings import naming
+
+log = logging.getLogger("agi.calls")
+DB_TIMEOUT = 3.0
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+class Router:
+    def __init__(self, sessions: sessionmaker[Session] | None, settings: Settings,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.sessions = sessions
+        self.settings = settings
+        self.clock = clock
+
+    async def store(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run a service function in a worker thread; a database outage never holds up the caller."""
+        if self.sessions is None:
+            return None
+        sessions = self.sessions
+
+        def work() -> Any:
+            with sessions() as session:
+                return fn(session, *args, **kwargs)
+
+        try:
+            return await asyncio.wait_for(asyncio.to_thread(work), DB_TIMEOUT)
+        except Exception:
+            log.exception("agi: %s failed; the call goes on", getattr(fn, "__name__", fn))
+            return None
+
+    async def lookup(self, code: str) -> CaseStatus | None:
+        found = await self.store(ivr_calls.find_case, code)
+        if found is None:
+            return None
+        deadline = found.deadline_at.astimezone(LOCAL_TZ) if found.deadline_at else None
+        return CaseStatus(code=found.code, status=found.status, deadline=deadline)
+
+    async def overflow(self, request: Request, queue: str) -> str:
+        wait = max(self.settings.queue_max_wait_s - self.settings.queue_overflow_s, 1)
+        await request.set_variable(names.VAR_QUEUE, names.QUEUE_GENERAL)
+        await request.set_variable(names.VAR_QUEUE_TIMEOUT, str(wait))
+        await request.set_variable(names.VAR_NEXT, names.CTX_QUEUE)
+        await self.store(ivr_calls.add_call_event, request.headers.get("agi_uniqueid", ""), "overflow",
+                         f"{queue} -> {names.QUEUE_GENERAL}", self.clock())
+        return f"overflow={names.QUEUE_GENERAL}"
+
+    async def route(self, request: Request, driver: Driver, drive: DriveResult, *, reason: str) -> str:
+        """Set where the call goes next. Anything promised to the caller is stored before it is said."""
+        o = drive.outcome
+        uniqueid = request.headers.get("agi_uniqueid", "")
+        caller = request.headers.get("agi_callerid")
+        now = self.clock()
+        recordings_dir = await request.get_variable(names.VAR_RECORDINGS_DIR)
+        recording = naming.call_recording(recordings_dir, uniqueid, now) if recordings_dir else None
+        if recording:
+            await request.set_variable(names.VAR_RECORDING, recording)
+        queue, outcome, next_context = None, None, names.CTX_BYE
+        if o.kind == "queue":
+            skill = o.skill or names.SKILL_GENERAL
+            queue = names.queue_for(skill)
+            priority = 0
+            if o.urgent:
+                priority = self.settings.priority_urgent
+            elif await self.store(ivr_calls.has_open_case, caller):
+                priority = self.settings.priority_repeat_caller
+            timeout = (self.settings.queue_max_wait_s if skill in (names.SKILL_GENERAL, names.SKILL_URGENT)
+                       else self.settings.queue_overflow_s)
+            await request.set_variable(names.VAR_QUEUE, queue)
+            await request.set_variable(names.VAR_PRIORITY, str(priority))
+            await request.set_variable(names.VAR_QUEUE_TIMEOUT, str(timeout))
+            next_context = names.CTX_QUEUE
+        elif o.kind == "emergency" and o.number:
+            await request.set_variable(names.VAR_EMERGENCY, o.number)
+            outcome, next_context = f"emergency_{o.number}", names.CTX_EMERGENCY
+        elif o.kind in ("voicemail", "callback"):
+            path = naming.voicemail(recordings_dir, uniqueid) if o.kind == "voicemail" else None
+            stored = await self.store(ivr_calls.create_callback, uniqueid=uniqueid, phone=caller, reason=reason,
+                                      kind=o.kind, voicemail_path=f"{path}.wav" if path else None, topic=o.topic,
+                                      now=now)
+            if stored is None:
+                # Nothing was stored, so promise nothing: a human takes the call instead.
+                return await self._to_general(request, "callback_not_stored")
+            outcome = o.kind
+            if path:
+                await request.set_variable(names.VAR_VOICEMAIL, path)
+                next_context = names.CTX_VOICEMAIL
+        await self.store(ivr_calls.record_ivr_result, ivr_calls.IvrResult(
+            uniqueid=uniqueid, topic=o.topic, queue=queue, urgent=o.urgent, outcome=outcome,
+            recording_path=recording, choices=drive.choices), now)
+        await driver.play_all(o.prompts)
+        await request.set_variable(names.VAR_NEXT, next_context)
+        return f"{o.kind}:{queue or outcome or next_context}"
+
+    async def _to_general(self, request: Request, why: str) -> str:
+        await request.set_variable(names.VAR_QUEUE, names.QUEUE_GENERAL)
+        await request.set_variable(names.VAR_QUEUE_TIMEOUT, "")
+        await request.set_variable(names.VAR_NEXT, names.CTX_QUEUE)
+        return f"queue:{names.QUEUE_GENERAL} ({why})"
