@@ -36,6 +36,8 @@ class Driver:
         self.request = request
         self.sounds = sounds_dir
         self.clock = clock
+        # Kept on the driver, not only in the result, so a caller who hangs up mid-menu keeps their choices.
+        self.choices: list[tuple[str, str, datetime]] = []
 
     async def play(self, prompt: str, escape: str = "") -> str:
         result = await self.request.send_command(f'STREAM FILE {self.sounds}/{prompt} "{escape}"')
@@ -63,7 +65,7 @@ class Driver:
         return digits
 
     async def run(self, flow: Flow, lookup: LookupFn) -> DriveResult:
-        choices: list[tuple[str, str, datetime]] = []
+        choices = self.choices
         step = flow.start()
         while not isinstance(step, Outcome):
             if isinstance(step, Collect):

@@ -16,6 +16,7 @@ from agi.protocol import AgiHangup, Request
 from app import names
 from app.domain import working_hours
 from app.services import calls as call_service
+from app.services import ivr_calls
 from app.settings import Settings
 from ivr.engine import Flow
 from ivr.menu import Menu
@@ -89,7 +90,12 @@ class Handlers:
         sounds = await request.get_variable(names.VAR_SOUNDS)
         driver = Driver(request, sounds, self.clock)
         flow = Flow(self.menu, start=start, out_of_hours=out_of_hours)
-        drive = await driver.run(flow, self.router.lookup)
+        try:
+            drive = await driver.run(flow, self.router.lookup)
+        except AgiHangup:
+            await self.router.store(ivr_calls.record_choices, request.headers.get("agi_uniqueid", ""),
+                                    driver.choices)
+            raise
         return await self.router.route(request, driver, drive, reason=reason)
 
     async def baseline(self, request: Request) -> None:

@@ -14,11 +14,24 @@ from fastapi import FastAPI
 
 from app.ami.consumer import EventConsumer
 from app.ami.link import AmiLink
-from app.api import calls, errors, health
+from app.api import (
+    admin_agencies,
+    admin_calendar,
+    admin_topics,
+    admin_users,
+    calls,
+    errors,
+    health,
+    login,
+    open311,
+    public,
+    reports,
+)
+from app.api import cases as cases_api
 from app.api import operators as operators_api
 from app.db.session import get_engine, session_factory
 from app.ops import secrets as secret_store
-from app.services import operators
+from app.services import operators, sla_scheduler
 from app.settings import Settings, get_settings
 
 log = logging.getLogger("app")
@@ -62,7 +75,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.redis = aioredis.from_url(redis_url(settings, secrets), socket_timeout=2,
                                         socket_connect_timeout=2)
     tasks = [asyncio.create_task(link.run(), name="ami-link"),
-             asyncio.create_task(consumer.run(), name="ami-consumer")]
+             asyncio.create_task(consumer.run(), name="ami-consumer"),
+             asyncio.create_task(sla_scheduler.run_forever(sessions), name="sla-scheduler")]
     try:
         yield
     finally:
@@ -80,4 +94,8 @@ def create_app() -> FastAPI:
     app.include_router(health.router)
     app.include_router(calls.router)
     app.include_router(operators_api.router)
+    for case_router in (cases_api.router, admin_agencies.router, admin_topics.router, admin_calendar.router):
+        app.include_router(case_router)
+    for router in (login.router, admin_users.router, public.router, open311.router, reports.router):
+        app.include_router(router)
     return app

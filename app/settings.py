@@ -64,6 +64,27 @@ class Settings(BaseSettings):
     # bench/calls only: add the baseline number (trivial AGI route, same queues) to the inbound context.
     bench_baseline: bool = False
 
+    # Notifications (app.notify): SMTP for email, an HTTP JSON gateway for SMS, Zalo ZNS for Zalo.
+    notify_smtp_host: str = "127.0.0.1"
+    notify_smtp_port: int = 25
+    notify_smtp_user: str = ""
+    notify_smtp_password: str = ""
+    notify_smtp_from: str = "tongdai1022@localhost"
+    notify_smtp_starttls: bool = False
+    notify_sms_url: str = ""  # empty: SMS rows wait (pending) until a gateway is configured
+    notify_sms_api_key: str = ""
+    notify_zalo_url: str = "https://business.openapi.zalo.me/message/template"
+    notify_zalo_access_token: str = ""  # empty: Zalo rows wait (pending) until a token is configured
+    # ZNS template id per notification kind; "default" is used for kinds not listed.
+    notify_zalo_templates: dict[str, str] = Field(default_factory=dict)
+    # Network timeout per send; keep it well under the lease so a slow send is not taken over by another process.
+    notify_timeout_s: float = 20.0
+    notify_lease_s: float = 120.0
+    notify_poll_s: float = 5.0
+    notify_max_attempts: int = 10
+    notify_backoff_base_s: float = 30.0
+    notify_backoff_max_s: float = 3600.0
+
     @property
     def sqlite_path(self) -> Path:
         return self.var_dir / self.instance / "tongdai.db"

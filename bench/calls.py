@@ -139,7 +139,8 @@ def run_phase(stack: Stack, sipp: Sipp, name: str, number: str, routes: tuple[st
     for i, (keys, count) in enumerate(zip(routes, share, strict=True)):
         if not count:
             continue
-        xml = caller_scenario(hold_ms, keys, audio_pcap="/usr/share/sip-tester/g711a.pcap")
+        pcap, length = sipp.dtmf(keys) if keys else (None, 0)
+        xml = caller_scenario(hold_ms, pcap, length, audio_pcap="/usr/share/sip-tester/g711a.pcap")
         (sipp.host_dir / f"load-{name}-{i}.xml").write_text(xml)
         (sipp.host_dir / f"load-{name}-{i}.csv").write_text(
             "SEQUENTIAL\n" + "".join(f"09{i}{n:07d};\n" for n in range(count)))

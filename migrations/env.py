@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from app.db import models  # noqa: F401  (registers the tables)
+from app.db import all_models  # noqa: F401  (registers the tables)
 from app.db.base import Base
 from app.settings import get_settings
 

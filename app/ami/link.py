@@ -14,6 +14,11 @@ from panoramisk import Manager
 log = logging.getLogger("ami")
 
 EventHandler = Callable[[dict[str, Any]], Awaitable[None]]
+# Actions answered by one Response. panoramisk guesses from the message text and takes app_queue's
+# "Added interface to queue" for the start of a list, then waits forever for the rest.
+SINGLE_RESPONSE = frozenset({"queueadd", "queueremove", "queuepause", "queuepenalty", "ping", "setvar",
+                             "redirect", "hangup", "mixmonitor", "stopmixmonitor"})
+ACTION_TIMEOUT_S = 10.0
 
 
 @dataclass
@@ -131,7 +136,13 @@ class AmiLink:
     async def send(self, action: dict[str, str]) -> Any:
         if self.manager is None or self.state.status != "connected":
             raise ConnectionError("AMI is not connected")
-        return await self.manager.send_action(dict(action))
+        name = action.get("Action", "").lower()
+        as_list = False if name in SINGLE_RESPONSE else None
+        try:
+            return await asyncio.wait_for(self.manager.send_action(dict(action), as_list=as_list), ACTION_TIMEOUT_S)
+        except TimeoutError as exc:
+            # A silent AMI is treated like a lost one: callers keep their state and re-apply on reconnect.
+            raise ConnectionError(f"AMI did not answer {action.get('Action')} in {ACTION_TIMEOUT_S:.0f} s") from exc
 
     async def wait_connected(self, timeout: float) -> bool:
         try:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict
 
 from app.api.auth import Principal, require_roles
+from app.services.audit import record_if_audited
 from app.services import calls as call_service
 from app.services import ivr_calls
 
@@ -53,12 +54,13 @@ async def list_calls(
     request: Request,
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0),
-    _who: Principal = Depends(require_roles("operator", "supervisor", "auditor", "admin")),
+    who: Principal = Depends(require_roles("operator", "supervisor", "auditor", "admin")),
 ) -> list[CallOut]:
     sessions = request.app.state.sessions
 
     def load() -> list[CallOut]:
         with sessions() as session:
+            record_if_audited(session, who, f"GET /api/calls?limit={limit}&offset={offset}")
             return [CallOut.model_validate(c) for c in call_service.list_calls(session, limit, offset)]
 
     return await asyncio.to_thread(load)
@@ -67,13 +69,14 @@ async def list_calls(
 @router.get("/calls/{uniqueid}/events", response_model=list[CallEventOut])
 async def call_events(
     request: Request, uniqueid: str,
-    _who: Principal = Depends(require_roles("operator", "supervisor", "auditor", "admin")),
+    who: Principal = Depends(require_roles("operator", "supervisor", "auditor", "admin")),
 ) -> list[CallEventOut]:
     """The call's journey: IVR choices with their times, queue joins, overflow, answer or abandon."""
     sessions = request.app.state.sessions
 
     def load() -> list[CallEventOut]:
         with sessions() as session:
+            record_if_audited(session, who, f"GET /api/calls/{uniqueid}/events"[:256])
             return [CallEventOut.model_validate(e) for e in ivr_calls.list_events(session, uniqueid)]
 
     return await asyncio.to_thread(load)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from app.api.auth import Principal, require_roles
+from app.services.audit import record_if_audited
 from app.services import ivr_calls, operators
 
 router = APIRouter(prefix="/api", tags=["operators"])
@@ -65,11 +66,12 @@ async def _change(request: Request, extension: str, **state: Any) -> OperatorOut
 
 
 @router.get("/operators", response_model=list[OperatorOut])
-async def list_operators(request: Request, _who: Principal = Depends(READERS)) -> list[OperatorOut]:
+async def list_operators(request: Request, who: Principal = Depends(READERS)) -> list[OperatorOut]:
     sessions = request.app.state.sessions
 
     def load() -> list[OperatorOut]:
         with sessions() as session:
+            record_if_audited(session, who, "GET /api/operators")
             return [OperatorOut(extension=o.extension, logged_in=o.logged_in, paused=o.paused,
                                 pause_reason=o.pause_reason, skills=skills)
                     for o, skills in operators.list_all(session)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, false
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, UTCDateTime
@@ -63,7 +63,7 @@ class CallEvent(Base):
 
 
 class Case(Base):
-    """A citizen's case (the minimum the IVR needs; the case workflow extends it)."""
+    """A citizen's case: who, what, where it is in the Decision 1519 workflow (the log is in case_events)."""
 
     __tablename__ = "cases"
 
@@ -74,6 +74,26 @@ class Case(Base):
     topic: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Added by the case workflow (migration 0003); the columns above are what the IVR reads.
+    citizen_name: Mapped[str | None] = mapped_column(String(256))
+    citizen_address: Mapped[str | None] = mapped_column(String(512))
+    citizen_email: Mapped[str | None] = mapped_column(String(256))
+    channel: Mapped[str | None] = mapped_column(String(32))
+    content: Mapped[str | None] = mapped_column(Text)
+    content_search: Mapped[str | None] = mapped_column(Text)  # lowercased, diacritics stripped, đ -> d
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    jurisdiction: Mapped[str | None] = mapped_column(String(64))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id", ondelete="RESTRICT"), index=True)
+    call_uniqueid: Mapped[str | None] = mapped_column(String(64), index=True)
+    answer: Mapped[str | None] = mapped_column(Text)
+    satisfaction: Mapped[int | None] = mapped_column(Integer)
+    focal_point_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    head_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # optimistic lock
+
+    # The ORM adds "AND version = :old" to every UPDATE and raises StaleDataError when another writer won.
+    __mapper_args__ = {"version_id_col": version}
 
 
 class CallbackRequest(Base):

@@ -48,10 +48,20 @@ class AsteriskInstance:
         paths = render.InstancePaths(instance_dir=self.inside_dir, module_dir=self.module_dir())
         values = render.config_values(self.settings, self.secrets, paths)
         render.render_all(self.host_dir / "etc", values)
+        self._link_data_dir()
         prompts.install_prompts(self.host_dir / "sounds", self.host_dir / "data", prompt_cache,
                                 recorded_dir=self.settings.var_dir / "prompts")
         (self.host_dir / "recordings" / naming.VOICEMAIL_DIR).mkdir(parents=True, exist_ok=True)
         prompts.install_hold_music(self.host_dir / "moh")
+
+    def _link_data_dir(self) -> None:
+        """Our data dir holds sounds/vi; everything else (XML docs Asterisk needs at start) links to the package's."""
+        shared = "/usr/share/asterisk"
+        data = self.host_dir / "data"
+        for entry in self.runtime.host_path(shared).iterdir():
+            link = data / entry.name
+            if entry.name != "sounds" and not link.is_symlink() and not link.exists():
+                link.symlink_to(f"{shared}/{entry.name}")
 
     def rx(self, command: str, timeout: float = 15.0) -> str:
         """Run one CLI command on this instance (asterisk -rx)."""

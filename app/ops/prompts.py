@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -33,11 +35,17 @@ def synthesize(text: str, cache_dir: Path, voice: str = VOICE) -> Path:
     if cached.exists():
         return cached
     cache_dir.mkdir(parents=True, exist_ok=True)
-    raw = cached.with_suffix(".raw.wav")
-    subprocess.run([_tool("espeak-ng"), "-v", voice, "-s", "150", "-w", str(raw), text],
-                   check=True, capture_output=True)
-    subprocess.run([_tool("sox"), str(raw), *FORMAT_ARGS, str(cached)], check=True, capture_output=True)
-    raw.unlink(missing_ok=True)
+    # Unique scratch names: two prompt ids may share a text and be synthesized at the same time.
+    tag = f"{os.getpid()}-{threading.get_ident()}"
+    raw, converted = cache_dir / f"{key}.{tag}.raw.wav", cache_dir / f"{key}.{tag}.wav"
+    try:
+        subprocess.run([_tool("espeak-ng"), "-v", voice, "-s", "150", "-w", str(raw), text],
+                       check=True, capture_output=True)
+        subprocess.run([_tool("sox"), str(raw), *FORMAT_ARGS, str(converted)], check=True, capture_output=True)
+        os.replace(converted, cached)
+    finally:
+        raw.unlink(missing_ok=True)
+        converted.unlink(missing_ok=True)
     return cached
 
 

@@ -59,6 +59,13 @@ def record_ivr_result(session: Session, result: IvrResult, now: datetime) -> Non
     session.commit()
 
 
+def record_choices(session: Session, uniqueid: str, choices: Sequence[tuple[str, str, datetime]]) -> None:
+    """The keys of a caller who hung up inside the menu: what they chose is kept all the same."""
+    for node, digits, at in choices:
+        session.add(CallEvent(uniqueid=uniqueid, at=at, kind="ivr_choice", detail=f"{node}={digits}"))
+    session.commit()
+
+
 def add_call_event(session: Session, uniqueid: str, kind: str, detail: str | None, now: datetime) -> None:
     session.add(CallEvent(uniqueid=uniqueid, at=now, kind=kind, detail=detail))
     session.commit()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -37,6 +38,21 @@ class Env:
         return ami_action(self.settings.ami_port, self.settings.ami_username,
                           self.stack.secrets["ami_secret"], action)
 
+    @contextlib.contextmanager
+    def agi_settings(self, **changes: Any) -> Iterator[None]:
+        """Restart the AGI server with other settings (working hours, queue waits) for one test."""
+        agi = self.stack.agi
+        original = agi.settings
+        agi.stop()
+        agi.settings = original.model_copy(update=changes)
+        agi.start()
+        try:
+            yield
+        finally:
+            agi.stop()
+            agi.settings = original
+            agi.start()
+
     def rx(self, command: str) -> str:
         assert self.stack.asterisk is not None
         return self.stack.asterisk.rx(command)
@@ -47,7 +63,8 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     settings = Settings(
         instance=f"t{os.getpid()}", var_dir=tmp_path_factory.mktemp("var"),
         sip_port=5160, ami_port=5138, agi_port=4673, redis_port=6390, http_port=8122,
-        operators=TEST_OPERATORS, ami_backoff_max=1.0,
+        operators=TEST_OPERATORS, ami_backoff_max=1.0, working_hours="mon-sun 00:00-24:00",
+        queue_overflow_s=20, queue_max_wait_s=40, wrapup_s=1,
     )
     stack = Stack(settings)
     try:

@@ -35,7 +35,8 @@ def _register(env: Env, ext: str, port: int, password: str | None = None) -> Non
 def test_given_stack_up_when_citizen_dials_number_then_call_answered_and_ivr_ran_for_that_call(
         env: Env, number: str) -> None:
     caller = _caller()
-    run = env.sipp.call(number, caller, hold_ms=1500)
+    # "0" asks for an operator: the IVR sends the call on to the general queue, where it waits.
+    run = env.sipp.call(number, caller, dtmf="0", hold_ms=8000)
     assert run.wait() == 0, run.output()
 
     call = wait_until(lambda: (c := _call_of(env, caller)) and c.ended_at and c, f"call from {caller} ended")

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.asterisk
 def test_given_menu_option_when_caller_keys_it_then_call_waits_in_that_queue(
         env: Env, keys: str, queue: str, topic: str) -> None:
     caller = new_caller()
-    run = env.sipp.call("1022", caller, dtmf=keys, hold_ms=12000)
+    run = env.sipp.call("1022", caller, dtmf=keys, hold_ms=8000)
     try:
         entry = waiting_in(env, queue, caller)
         assert entry["Queue"] == queue

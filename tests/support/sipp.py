@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.ops.asterisk_root import AsteriskRuntime
+from tests.support.dtmf_pcap import write_dtmf_pcap
 from tests.support.waiting import wait_until
 
 TRUNK_IP = "127.0.0.2"
@@ -61,19 +62,14 @@ Content-Length: [len]
 """
 
 
-def caller_scenario(hold_ms: int, dtmf: str = "", dtmf_gap_ms: int = 1200, dtmf_delay_ms: int = 1500,
+def caller_scenario(hold_ms: int, dtmf_pcap: str | None = None, dtmf_ms: int = 0, dtmf_delay_ms: int = 1500,
                     audio_pcap: str | None = None) -> str:
-    """Call [service] as caller [field0], optionally key DTMF (RFC 2833 from pcap), hold, hang up.
-
-    A space in dtmf is a longer pause (3 gaps), e.g. "5 123456789#" waits for the code prompt."""
-    steps = [f'<pause milliseconds="{dtmf_delay_ms}"/>'] if dtmf else []
-    for digit in dtmf:
-        if digit == " ":
-            steps.append(f'<pause milliseconds="{dtmf_gap_ms * 3}"/>')
-            continue
-        name = {"*": "star", "#": "pound"}.get(digit, digit)
-        steps.append(f'<nop><action><exec play_pcap_audio="/usr/share/sip-tester/dtmf_2833_{name}.pcap"/>'
-                     f'</action></nop>\n<pause milliseconds="{dtmf_gap_ms}"/>')
+    """Call [service] as caller [field0]; optionally key DTMF (an RFC 2833 pcap from dtmf_pcap.py), hold, hang up."""
+    steps = []
+    if dtmf_pcap:
+        steps.append(f'<pause milliseconds="{dtmf_delay_ms}"/>')
+        steps.append(f'<nop><action><exec play_pcap_audio="{dtmf_pcap}"/></action></nop>')
+        steps.append(f'<pause milliseconds="{dtmf_ms + 200}"/>')
     return (HEADER + '<scenario name="caller">\n' + _invite()
             + '<recv response="100" optional="true"/>\n<recv response="180" optional="true"/>\n'
             + '<recv response="183" optional="true"/>\n<recv response="200" rtd="true"/>\n' + _ack()
@@ -180,10 +176,17 @@ class Sipp:
             proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
         return SippRun(proc, log, self.host_dir / f"sipp-{n}.err")
 
+    def dtmf(self, keys: str, gap_ms: int = 1200) -> tuple[str, int]:
+        """A pcap of these keys (a space pauses longer); returns its path for sipp and its length in ms."""
+        n = next(self._n)
+        seconds = write_dtmf_pcap(self.host_dir / f"dtmf-{n}.pcap", keys, gap_ms)
+        return f"{self.inside_dir}/dtmf-{n}.pcap", int(seconds * 1000)
+
     def call(self, number: str, caller: str, hold_ms: int = 1000, dtmf: str = "", ip: str = TRUNK_IP,
              timeout_s: int = 90, dtmf_gap_ms: int = 1200) -> SippRun:
         n = next(self._n)
-        scenario = self._file(f"caller-{n}.xml", caller_scenario(hold_ms, dtmf, dtmf_gap_ms))
+        pcap, length = self.dtmf(dtmf, dtmf_gap_ms) if dtmf else (None, 0)
+        scenario = self._file(f"caller-{n}.xml", caller_scenario(hold_ms, pcap, length))
         csv = self._file(f"caller-{n}.csv", f"SEQUENTIAL\n{caller};\n")
         return self.start(["-sf", scenario, "-inf", csv, "-s", number, "-m", "1", self.target],
                           ip=ip, timeout_s=timeout_s)

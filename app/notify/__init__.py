@@ -1,0 +1,1 @@
+"""Notifications: the outbox (written with the case event), its dispatcher and the channel adapters."""

@@ -1,0 +1,172 @@
+"""The working calendar kept in the database: holidays (seeded from the `holidays` package), make-up days, closures."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from sqlalchemy import extract, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.db.models_cases import CalendarSeason, Closure, ExtraWorkingDay, Holiday
+from app.domain import holiday_source
+from app.domain.calendar import Season, WorkingCalendar, day_windows, default_calendar, weekly_windows
+from app.errors import InvalidInput
+
+log = logging.getLogger("app.calendar")
+
+SOURCE_PACKAGE = "holidays-pkg"
+SOURCE_MANUAL = "manual"
+
+
+def ensure_holidays(session: Session, years: Sequence[int]) -> int:
+    """Copy the package's holidays for each year not seeded yet; returns how many rows were added.
+
+    A year counts as seeded once any package row exists for it, so an admin's edits (a package day set to
+    closed=False, a moved Tết day) are never overwritten. Commits on its own: seeding is not part of a case.
+    """
+    added = 0
+    for year in sorted(set(years)):
+        seeded = session.scalar(select(Holiday.day).where(Holiday.source == SOURCE_PACKAGE,
+                                                          extract("year", Holiday.day) == year).limit(1))
+        if seeded is not None:
+            continue
+        existing = set(session.scalars(select(Holiday.day).where(extract("year", Holiday.day) == year)))
+        rows = [Holiday(day=day, name=name[:256], source=SOURCE_PACKAGE, closed=True)
+                for day, name in holiday_source.vietnam_public_holidays([year]) if day not in existing]
+        session.add_all(rows)
+        try:
+            session.commit()
+        except IntegrityError:
+            # Another process seeded the same year at the same moment; its rows are as good as ours.
+            session.rollback()
+            continue
+        added += len(rows)
+        log.info("seeded %d public holidays for %d from the holidays package", len(rows), year)
+    return added
+
+
+def load_calendar(session: Session, now: datetime) -> WorkingCalendar:
+    """The calendar as stored, after seeding this year's and next year's holidays on first use."""
+    ensure_holidays(session, [now.year, now.year + 1])
+    return calendar_from_rows(
+        holidays=session.scalars(select(Holiday)).all(),
+        extra_days=session.scalars(select(ExtraWorkingDay)).all(),
+        closures=session.scalars(select(Closure)).all(),
+        seasons=session.scalars(select(CalendarSeason)).all(),
+    )
+
+
+def calendar_from_rows(*, holidays: Sequence[Holiday], extra_days: Sequence[ExtraWorkingDay],
+                       closures: Sequence[Closure], seasons: Sequence[CalendarSeason]) -> WorkingCalendar:
+    return default_calendar(
+        holidays=[h.day for h in holidays if h.closed],
+        extra_working_days={d.day: day_windows(d.windows) for d in extra_days},
+        closures=[(c.start_at, c.end_at) for c in closures],
+        seasons=[Season(start=s.effective_from, end=s.effective_to, windows_by_weekday=weekly_windows(s.spec),
+                        name=s.name) for s in seasons],
+    )
+
+
+# --- administration (each function commits: the admin API is one change per request) ---------------------------
+
+def list_holidays(session: Session, year: int | None = None) -> list[Holiday]:
+    stmt = select(Holiday).order_by(Holiday.day)
+    if year is not None:
+        stmt = stmt.where(extract("year", Holiday.day) == year)
+    return list(session.scalars(stmt))
+
+
+def put_holiday(session: Session, day: date, name: str) -> Holiday:
+    """Add a closed day, or re-close a package day an admin had opened; manual rows are never re-seeded over."""
+    row = session.get(Holiday, day)
+    if row is None:
+        row = Holiday(day=day, name=name, source=SOURCE_MANUAL, closed=True)
+        session.add(row)
+    else:
+        row.name, row.closed = name, True
+    session.commit()
+    return row
+
+
+def remove_holiday(session: Session, day: date) -> bool:
+    """A package day is kept with closed=False (so seeding does not bring it back); a manual one is deleted."""
+    row = session.get(Holiday, day)
+    if row is None:
+        return False
+    if row.source == SOURCE_PACKAGE:
+        row.closed = False
+    else:
+        session.delete(row)
+    session.commit()
+    return True
+
+
+def list_extra_days(session: Session) -> list[ExtraWorkingDay]:
+    return list(session.scalars(select(ExtraWorkingDay).order_by(ExtraWorkingDay.day)))
+
+
+def put_extra_day(session: Session, day: date, windows: str, reason: str | None) -> ExtraWorkingDay:
+    try:
+        day_windows(windows)
+    except ValueError as exc:
+        raise InvalidInput(f"windows: {exc}") from exc
+    row = session.get(ExtraWorkingDay, day)
+    if row is None:
+        row = ExtraWorkingDay(day=day, windows=windows, reason=reason)
+        session.add(row)
+    else:
+        row.windows, row.reason = windows, reason
+    session.commit()
+    return row
+
+
+def remove_extra_day(session: Session, day: date) -> bool:
+    return _delete(session, session.get(ExtraWorkingDay, day))
+
+
+def list_closures(session: Session) -> list[Closure]:
+    return list(session.scalars(select(Closure).order_by(Closure.start_at)))
+
+
+def add_closure(session: Session, start_at: datetime, end_at: datetime, reason: str | None) -> Closure:
+    if end_at <= start_at:
+        raise InvalidInput("end_at: a closure must end after it starts")
+    row = Closure(start_at=start_at, end_at=end_at, reason=reason)
+    session.add(row)
+    session.commit()
+    return row
+
+
+def remove_closure(session: Session, closure_id: int) -> bool:
+    return _delete(session, session.get(Closure, closure_id))
+
+
+def list_seasons(session: Session) -> list[CalendarSeason]:
+    return list(session.scalars(select(CalendarSeason).order_by(CalendarSeason.effective_from)))
+
+
+def add_season(session: Session, name: str, effective_from: date, effective_to: date, spec: str) -> CalendarSeason:
+    """Raises ValueError for a malformed spec or a season overlapping another (checked by the domain)."""
+    row = CalendarSeason(name=name, effective_from=effective_from, effective_to=effective_to, spec=spec)
+    try:
+        calendar_from_rows(holidays=[], extra_days=[], closures=[], seasons=[*list_seasons(session), row])
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from exc
+    session.add(row)
+    session.commit()
+    return row
+
+
+def remove_season(session: Session, season_id: int) -> bool:
+    return _delete(session, session.get(CalendarSeason, season_id))
+
+
+def _delete(session: Session, row: object | None) -> bool:
+    if row is None:
+        return False
+    session.delete(row)
+    session.commit()
+    return True
