@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict
 
 from app.api.auth import Principal, require_roles
-from app.services.audit import record_if_audited
 from app.services import calls as call_service
 from app.services import ivr_calls
+from app.services.audit import record_if_audited
 
 router = APIRouter(prefix="/api", tags=["calls"])
 

@@ -9,9 +9,12 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from app.api.auth import ANY_ROLE, Principal, bearer_token
+from app.api.ratelimit import rate_limit
 from app.services import auth as auth_service
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
+# slows password guessing; generous enough for a shift of operators signing in from one office address
+LOGIN_BUDGET = rate_limit("login", per_minute=30)
 
 
 class LoginIn(BaseModel):
@@ -33,7 +36,7 @@ class MeOut(BaseModel):
 
 
 @router.post("/login", response_model=LoginOut)
-async def login(request: Request, body: LoginIn) -> LoginOut:
+async def login(request: Request, body: LoginIn, _budget: None = Depends(LOGIN_BUDGET)) -> LoginOut:
     """Exchange a username and password for a bearer token; a wrong username or password gets the same 401."""
     sessions = request.app.state.sessions
 

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from app.api.auth import Principal, require_roles
-from app.services.audit import record_if_audited
 from app.services import ivr_calls, operators
+from app.services.audit import record_if_audited
 
 router = APIRouter(prefix="/api", tags=["operators"])
 STAFF = require_roles("operator", "supervisor", "admin")

@@ -133,3 +133,8 @@ class OperatorSkill(Base):
     extension: Mapped[str] = mapped_column(ForeignKey("operators.extension", ondelete="CASCADE"), primary_key=True)
     skill: Mapped[str] = mapped_column(String(32), primary_key=True)
     penalty: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# cases.agency_id refers to agencies (models_cases): import it so that any importer of this module has the whole
+# table graph, which the ORM needs to order inserts (even of unrelated rows such as calls).
+from app.db import models_cases  # noqa: E402, F401

@@ -20,14 +20,14 @@ def settings_env(settings: Settings) -> dict[str, str]:
     """The settings as TD_* variables, so child processes see exactly what the parent decided."""
     env = {}
     for name, value in settings.model_dump().items():
-        env[f"TD_{name.upper()}"] = json.dumps(value) if isinstance(value, list) else str(value)
+        env[f"TD_{name.upper()}"] = json.dumps(value) if isinstance(value, list | dict) else str(value)
     return env
 
 
 class PythonService:
     """The AGI server or the web app, run as a child process with the instance's settings."""
 
-    def __init__(self, name: str, argv: list[str], settings: Settings, ready_port: int) -> None:
+    def __init__(self, name: str, argv: list[str], settings: Settings, ready_port: int | None) -> None:
         state = settings.var_dir / settings.instance
         self.name = name
         self.argv = argv
@@ -42,8 +42,10 @@ class PythonService:
             return
         self._proc = process.start([sys.executable, *self.argv], self.pid_file, self.log_file,
                                    env=settings_env(self.settings), cwd=PROJECT_DIR)
-        process.wait_for(lambda: process.port_open("127.0.0.1", self.port), self.name, 30,
-                         proc=self._proc, log_file=self.log_file)
+        port = self.port
+        if port is not None:  # a worker without a port (the notification dispatcher) is ready once started
+            process.wait_for(lambda: process.port_open("127.0.0.1", port), self.name, 30,
+                             proc=self._proc, log_file=self.log_file)
 
     def stop(self) -> None:
         process.stop(self.pid_file)
@@ -64,6 +66,7 @@ class Stack:
             "web", ["-m", "uvicorn", "app.main:create_app", "--factory", "--host", settings.http_host,
                     "--port", str(settings.http_port), "--log-level", "warning"],
             settings, settings.http_port)
+        self.notify = PythonService("notify", ["-m", "app.notify"], settings, None)
 
     def setup(self, packages: dict[str, str] = system.RUN_PACKAGES) -> None:
         system.ensure_packages(packages)
@@ -73,7 +76,7 @@ class Stack:
         # The AGI server and the web app need to find Asterisk's files (prompts, recordings) on the host.
         self.settings = self.settings.model_copy(update={
             "asterisk_root": str(runtime.root or ""), "asterisk_instance_dir": self.asterisk.inside_dir})
-        self.agi.settings = self.web.settings = self.asterisk.settings = self.settings
+        self.agi.settings = self.web.settings = self.notify.settings = self.asterisk.settings = self.settings
         self.asterisk.prepare(self.settings.cache_dir / "prompts")
         self.redis = RedisServer(self.state_dir, self.settings.redis_port, self.secrets["redis_password"])
         migrate.upgrade(self.settings.effective_database_url)
@@ -84,9 +87,10 @@ class Stack:
         self.agi.start()
         self.asterisk.start()
         self.web.start()
+        self.notify.start()
 
     def stop(self) -> None:
-        for part in (self.web, self.asterisk, self.agi, self.redis):
+        for part in (self.notify, self.web, self.asterisk, self.agi, self.redis):
             if part is not None:
                 try:
                     part.stop()

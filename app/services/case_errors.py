@@ -12,22 +12,6 @@ class CaseNotFound(AppError):
     message_en = "No case has this code. Check the code (digits only)."
 
 
-class IllegalTransitionError(AppError):
-    status_code = 409
-    error_id = "illegal_transition"
-    message_vi = "Thao tác này không hợp lệ ở trạng thái hiện tại của hồ sơ. Xem lịch sử hồ sơ để chọn thao tác đúng."
-    message_en = "This action is not allowed in the case's current status. See the case history for what is possible."
-
-    def __init__(self, detail: str | None = None, *, message_vi: str | None = None,
-                 message_en: str | None = None) -> None:
-        super().__init__(detail)
-        # The workflow's own messages name the exact rule that was broken (e.g. "rescheduled once already").
-        if message_vi:
-            self.message_vi = message_vi
-        if message_en:
-            self.message_en = message_en
-
-
 class StaleVersion(AppError):
     status_code = 409
     error_id = "stale_version"

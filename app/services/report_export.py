@@ -96,7 +96,7 @@ def _sheet(book: Workbook, title: str, header: Sequence[str], rows: Sequence[Seq
 
 def to_xlsx(report: Report) -> bytes:
     book = Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
+    book.remove(book.worksheets[0])  # start without the default empty sheet
     _sheet(book, "Tổng hợp", SUMMARY_HEADER, summary_table(report))
     _sheet(book, "Theo cơ quan", AGENCY_HEADER, agency_table(report))
     _sheet(book, "Danh sách hồ sơ", CASE_HEADER, case_table(report))

@@ -1,4 +1,4 @@
-"""Art. 11 and 17 reports: volumes by channel, topic, agency and status, timeliness per level, handling time, ratings."""
+"""Art. 11 and 17 reports: volumes by channel, topic, agency, status; timeliness per level; handling time; ratings."""
 
 from __future__ import annotations
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -104,10 +105,16 @@ def _tick_case(session_factory: SessionFactory, code: str, now: datetime, calend
 async def run_forever(session_factory: SessionFactory, interval_s: float = INTERVAL_S) -> None:
     """The lifespan's background task: a tick every interval, errors logged, until cancelled."""
     while True:
+        round_ = asyncio.ensure_future(asyncio.to_thread(tick, session_factory, datetime.now(UTC)))
         try:
-            result = await asyncio.to_thread(tick, session_factory, datetime.now(UTC))
+            result = await asyncio.shield(round_)
             if result.applied:
                 log.info("SLA scheduler applied %d actions: %s", len(result.applied), result.applied)
+        except asyncio.CancelledError:
+            # A thread cannot be interrupted: let the round finish and release its lease, then stop.
+            with contextlib.suppress(Exception):
+                await round_
+            raise
         except Exception:  # a database hiccup must not stop the scheduler for good
             log.exception("SLA scheduler tick failed; retrying in %.0f s", interval_s)
         await asyncio.sleep(interval_s)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -50,9 +51,9 @@ def build_world(url: str) -> World:
         return World(sessions, dept.id, other.id)
 
 
-def new_case(content: str = "Đường Hùng Vương bị sụt lún, ổ gà rất nguy hiểm", **kw: object) -> NewCase:
-    values: dict[str, object] = {"citizen_name": "Nguyễn Văn An", "citizen_phone": "0905999000",
+def new_case(content: str = "Đường Hùng Vương bị sụt lún, ổ gà rất nguy hiểm", **kw: Any) -> NewCase:
+    values: dict[str, Any] = {"citizen_name": "Nguyễn Văn An", "citizen_phone": "0905999000",
                                  "citizen_address": "12 Phan Châu Trinh, Tam Kỳ", "citizen_email": "an@example.vn",
                                  "topic": "infra", "content": content}
     values.update(kw)
-    return NewCase(**values)  # type: ignore[arg-type]
+    return NewCase(**values)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -44,7 +45,7 @@ def test_given_cases_in_one_year_when_created_then_codes_are_consecutive_serials
 @pytest.mark.parametrize("changes", [{"citizen_name": "  "}, {"content": "hỏng"}, {"content": "Дорога разбита совсем"},
                                      {"citizen_phone": None, "citizen_address": None}, {"citizen_phone": "12"}])
 def test_given_case_missing_art6_requirements_when_created_then_invalid_input(world: World,
-                                                                            changes: dict[str, object]) -> None:
+                                                                            changes: dict[str, Any]) -> None:
     with world.sessions() as s, pytest.raises(InvalidInput):
         cases.create_case(s, new_case(**changes), who=OPERATOR, now=WED_0900)
 
@@ -111,3 +112,35 @@ def test_given_forwarded_case_when_closure_added_then_next_transition_reprices_d
         after = cases.transition(s, code, "request_verification", who=fp, now=WED_0900 + timedelta(minutes=30),
                                  reason="cần xác minh hiện trường").case.focal_point_due
     assert before is not None and after is not None and after > before + timedelta(days=1)
+
+
+async def test_given_scheduler_task_when_cancelled_then_it_stops_and_released_its_lease(world: World) -> None:
+    import asyncio
+
+    from sqlalchemy import select
+
+    from app.db.models_cases import SchedulerLock
+    from app.services import sla_scheduler
+
+    task = asyncio.create_task(sla_scheduler.run_forever(world.sessions, interval_s=0.01))
+    for _ in range(500):  # until at least one tick has run (it seeds the holiday table), bounded
+        await asyncio.sleep(0.01)
+        with world.sessions() as s:
+            if calendar_store.list_holidays(s):
+                break
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    with world.sessions() as s:
+        assert calendar_store.list_holidays(s)
+        assert s.scalars(select(SchedulerLock)).all() == []
+
+
+def test_given_only_core_models_imported_when_inspecting_metadata_then_case_foreign_keys_resolve() -> None:
+    import subprocess
+    import sys
+
+    code = ("from app.db.models import Case; "
+            "print(sorted(fk.column.table.name for fk in Case.__table__.foreign_keys))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['agencies']"

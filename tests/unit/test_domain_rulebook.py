@@ -43,8 +43,8 @@ def test_given_ho_chi_minh_when_asking_then_five_working_days() -> None:
 
 
 def test_given_khanh_hoa_when_asking_infrastructure_then_one_working_day_else_fallback() -> None:
-    assert RULEBOOK.rule_for("khanh-hoa", "infrastructure").focal_point == timedelta(hours=8)
-    assert RULEBOOK.rule_for("khanh-hoa", "infrastructure").topic == "infrastructure"
+    assert RULEBOOK.rule_for("khanh-hoa", "infra").focal_point == timedelta(hours=8)
+    assert RULEBOOK.rule_for("khanh-hoa", "infra").topic == "infra"
     assert RULEBOOK.rule_for("khanh-hoa", "health").topic == "*"
     assert RULEBOOK.jurisdictions == ["ho-chi-minh", "khanh-hoa", "quang-nam"]
 

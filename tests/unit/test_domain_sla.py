@@ -197,7 +197,7 @@ def test_given_hcm_rule_when_forwarded_then_five_working_days() -> None:
 
 
 def test_given_khanh_hoa_infrastructure_rule_when_forwarded_then_one_working_day() -> None:
-    rule = Rulebook.load().rule_for("khanh-hoa", "infrastructure")
+    rule = Rulebook.load().rule_for("khanh-hoa", "infra")
     state = sla_state(forwarded(vn(2026, 7, 6, 13, 30)), PLAIN, rule, vn(2026, 7, 6, 13, 30))
     assert state.focal_point_due == vn(2026, 7, 7, 11, 30)
 

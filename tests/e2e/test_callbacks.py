@@ -1,0 +1,53 @@
+"""Real calls that end as callback requests: out of hours with a voice message, and a queue wait that runs out."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from app.db.models import CallbackRequest
+from app.domain.working_hours import DAY_NAMES
+from tests.e2e.conftest import Env
+from tests.e2e.helpers import ended_call, new_caller
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.asterisk
+
+
+def _callback_of(env: Env, caller: str) -> CallbackRequest | None:
+    with env.sessions() as session:
+        return session.scalar(select(CallbackRequest).where(CallbackRequest.phone == caller))
+
+
+def _closed_today() -> str:
+    """Working hours that open only on another weekday, so the line is closed whenever the test runs."""
+    tomorrow = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")) + timedelta(days=2)
+    return f"{DAY_NAMES[tomorrow.weekday()]} 08:00-09:00"
+
+
+def test_given_out_of_hours_when_caller_keys_1_then_voice_message_kept_as_callback_request(env: Env) -> None:
+    with env.agi_settings(working_hours=_closed_today()):
+        caller = new_caller()
+        # The caller keys 1 during the out-of-hours menu, then speaks (SIPp's pcap audio) after the beep.
+        run = env.sipp.call("1022", caller, dtmf="1", hold_ms=14000)
+        assert run.wait(90) == 0, run.output()
+        request = wait_until(lambda: _callback_of(env, caller), f"callback request from {caller}")
+    assert (request.reason, request.kind, request.status) == ("out_of_hours", "voicemail", "open")
+    assert request.voicemail_path and request.voicemail_path.endswith(".wav")
+    call = ended_call(env, caller)
+    assert call.outcome == "voicemail" and call.queue is None
+
+
+def test_given_no_operator_when_queue_wait_runs_out_then_callback_request_is_kept(env: Env) -> None:
+    with env.agi_settings(queue_max_wait_s=4):
+        caller = new_caller()
+        # "0": the general queue, where nobody is logged in; after the maximum wait the caller is offered a
+        # callback and, keying nothing, gets one.
+        run = env.sipp.call("1022", caller, dtmf="0", hold_ms=40000)
+        request = wait_until(lambda: _callback_of(env, caller), f"callback request from {caller}", timeout=90)
+        run.wait(90)
+    assert (request.reason, request.kind) == ("queue_timeout", "callback")
+    assert ended_call(env, caller).outcome == "callback"
