@@ -93,7 +93,7 @@ Content-Length: 0
     (sipp.host_dir / "register-many.xml").write_text(xml)
     run = sipp.start(["-sf", f"{sipp.inside_dir}/register-many.xml", "-inf", f"{sipp.inside_dir}/ops.csv",
                       "-m", str(len(extensions)), "-r", "100", "-l", "50", sipp.target], ip=OPERATOR_IP,
-                     timeout_s=120)
+                     port=OPERATOR_PORT, timeout_s=120)  # from the answering port: PJSIP rewrites contacts
     if run.wait(180) != 0:
         raise SystemExit(f"operators did not register:\n{run.output()}")
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from app.api.policy_other import OTHER_POLICY
+
 STAFF = frozenset({"operator", "supervisor", "focal_point", "agency_head", "provincial_office", "auditor", "admin"})
 ADMIN = frozenset({"admin"})
 # Which of them may act on a case at all; the action itself is checked per role in app.services.case_access.
 CASE_ACTORS = frozenset({"operator", "supervisor", "focal_point", "agency_head", "provincial_office", "admin"})
 
 POLICY: dict[tuple[str, str], frozenset[str]] = {
+    **OTHER_POLICY,  # health, calls, operators, sign-in, users, public, Open311, reports
     # Cases (focal points and agency heads see only their own agency's cases: enforced in the services).
     ("POST", "/api/cases"): frozenset({"operator", "supervisor", "admin"}),
     ("GET", "/api/cases"): STAFF,

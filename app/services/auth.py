@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.db.models_auth import AuthSession, User
@@ -66,6 +66,8 @@ def login(session: Session, username: str, password: str, now: datetime) -> Logi
         raise LoginFailed()
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
+    # the user's expired sessions are of no use to anyone: drop them so the table stays small
+    session.execute(delete(AuthSession).where(AuthSession.user_id == user.id, AuthSession.expires_at < now))
     token = secrets.token_urlsafe(32)
     expires_at = now + SESSION_LIFETIME
     session.add(AuthSession(token_hash=token_hash(token), user_id=user.id, created_at=now, expires_at=expires_at))

@@ -23,6 +23,7 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "provincial_office": frozenset({"answer", "refer_emergency", "refer_to_province"}),
     "admin": _OPERATOR | _AGENCY | _LADDER,
     SYSTEM_ROLE: _LADDER,
+    "citizen": frozenset({"close"}),  # the public rating page, after the phone check (app.services.citizen_actions)
 }
 AGENCY_ROLES = frozenset({"focal_point", "agency_head"})
 

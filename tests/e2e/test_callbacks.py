@@ -44,9 +44,9 @@ def test_given_out_of_hours_when_caller_keys_1_then_voice_message_kept_as_callba
 def test_given_no_operator_when_queue_wait_runs_out_then_callback_request_is_kept(env: Env) -> None:
     with env.agi_settings(queue_max_wait_s=4):
         caller = new_caller()
-        # "0": the general queue, where nobody is logged in; after the maximum wait the caller is offered a
-        # callback and, keying nothing, gets one.
-        run = env.sipp.call("1022", caller, dtmf="0", hold_ms=40000)
+        # "0": the general queue, where nobody is logged in. After the maximum wait the caller hears the
+        # callback offer (about 12 s into the call, repeated for 40 s) and keys 1 some 27 s into the call.
+        run = env.sipp.call("1022", caller, dtmf="0" + " " * 10 + "1", hold_ms=20000)
         request = wait_until(lambda: _callback_of(env, caller), f"callback request from {caller}", timeout=90)
         run.wait(90)
     assert (request.reason, request.kind) == ("queue_timeout", "callback")

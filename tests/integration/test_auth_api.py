@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from app.db.models_auth import AuthSession, User
-from app.services import operators
+from app.services import auth, operators
 from app.services.auth import token_hash
 from tests.support.api_app import PASSWORD, add_user, bearer, build_app, client_for
 
@@ -121,3 +122,9 @@ def test_given_bootstrap_token_when_logging_out_then_it_keeps_working(client: Te
     assert client.post("/api/auth/logout", headers=bearer("boot-admin")).status_code == 204
     me = client.get("/api/auth/me", headers=bearer("boot-admin")).json()
     assert me == {"role": "admin", "user_id": None, "username": None, "agency_id": None}
+
+
+def test_given_expired_session_when_used_then_401(client: TestClient) -> None:
+    with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+        old = auth.login(session, "giamsat", PASSWORD, datetime(2026, 1, 1, tzinfo=UTC))
+    assert client.get("/api/auth/me", headers=bearer(old.token)).status_code == 401
