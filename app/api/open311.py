@@ -113,11 +113,14 @@ def _new_case(fields: Mapping[str, str]) -> NewCase:
 
 async def _create(request: Request) -> JSONResponse:
     async def work() -> list[dict[str, Any]]:
-        new = _new_case(await _fields(request))
+        fields = await _fields(request)
+        new = _new_case(fields)
+        place = {k: str(fields[k]) for k in open311.LOCATION_KEYS if fields.get(k)}
 
         def run() -> str:
             with _sessions(request)() as session:
-                case = citizen_actions.file_request(session, new, datetime.now(UTC), f"open311-{new.channel}")
+                case = citizen_actions.file_request(session, new, datetime.now(UTC), f"open311-{new.channel}",
+                                                    place)
                 return case.code
 
         try:

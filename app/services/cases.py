@@ -41,7 +41,7 @@ class Transitioned:
 
 
 def create_case(session: Session, new: case_intake.NewCase, *, who: Who, now: datetime,
-                rulebook: Rulebook | None = None) -> Case:
+                rulebook: Rulebook | None = None, data: Mapping[str, str] | None = None) -> Case:
     """Check the case (Art. 6), give it the next code of the year, store it with its "receive" event; commit."""
     rules = rulebook or default_rulebook()
     new = case_intake.check(session, new)
@@ -58,7 +58,9 @@ def create_case(session: Session, new: case_intake.NewCase, *, who: Who, now: da
                     confidential=new.confidential, jurisdiction=jurisdiction, call_uniqueid=new.call_uniqueid)
         session.add(case)
         session.flush()
-        event = workflow.decide([], workflow.RECEIVE, at=now, actor=who.actor, data={"channel": new.channel})
+        # data: what came with the case beyond the Art. 6 fields (an Open311 request's place), kept in its log
+        event = workflow.decide([], workflow.RECEIVE, at=now, actor=who.actor,
+                                data={**(data or {}), "channel": new.channel})
         _append(session, case, event, seq=1)
         session.commit()
     except BaseException:

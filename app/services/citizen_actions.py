@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,5 +30,6 @@ def rate(session: Session, code: str, satisfaction: int, comment: str, now: date
                      data={"rating": str(satisfaction)})
 
 
-def file_request(session: Session, new: NewCase, now: datetime, source: str) -> Case:
-    return cases.create_case(session, new, who=Citizen(f"citizen:{source}"), now=now)
+def file_request(session: Session, new: NewCase, now: datetime, source: str,
+                 place: Mapping[str, str] | None = None) -> Case:
+    return cases.create_case(session, new, who=Citizen(f"citizen:{source}"), now=now, data=place)

@@ -45,6 +45,7 @@ def test_given_form_post_when_filing_then_case_stored_and_lookups_never_return_i
     [item] = one.json()
     assert item["service_request_id"] == code and item["status"] == "open" and item["service_code"] == "infra"
     assert item["description"].startswith("Cây đổ") and item["requested_datetime"]
+    assert (item["address"], item["lat"], item["long"]) == ("Hùng Vương, Tam Kỳ", 15.5736, 108.474)
     listed = client.get("/open311/v2/requests.json", params={"service_code": "infra", "status": "open"})
     assert [r["service_request_id"] for r in listed.json()] == [code]
     for text in (one.text, listed.text):
