@@ -2,15 +2,57 @@
 
 from __future__ import annotations
 
-from app.api.policy_other import OTHER_POLICY
-
+ANONYMOUS = "anonymous"  # pseudo-role of a request without a token; only public routes list it
 STAFF = frozenset({"operator", "supervisor", "focal_point", "agency_head", "provincial_office", "auditor", "admin"})
+PUBLIC = STAFF | {ANONYMOUS}
 ADMIN = frozenset({"admin"})
+CALL_READERS = frozenset({"operator", "supervisor", "auditor", "admin"})
+DESK = frozenset({"operator", "supervisor", "admin"})  # who works the operator desk and the callback list
+LEADS = frozenset({"supervisor", "admin"})
+# Art. 11, 17: the centre's supervisors, the provincial office, auditors (logged) and agency heads (own agency)
+REPORT_READERS = frozenset({"supervisor", "provincial_office", "auditor", "admin", "agency_head"})
 # Which of them may act on a case at all; the action itself is checked per role in app.services.case_access.
 CASE_ACTORS = frozenset({"operator", "supervisor", "focal_point", "agency_head", "provincial_office", "admin"})
 
 POLICY: dict[tuple[str, str], frozenset[str]] = {
-    **OTHER_POLICY,  # health, calls, operators, sign-in, users, public, Open311, reports
+    ("GET", "/health"): PUBLIC,
+    ("GET", "/api/calls"): CALL_READERS,
+    ("GET", "/api/calls/{uniqueid}/events"): CALL_READERS,
+    ("GET", "/api/operators"): CALL_READERS,
+    ("POST", "/api/operators/{extension}/login"): DESK,
+    ("POST", "/api/operators/{extension}/logout"): DESK,
+    ("POST", "/api/operators/{extension}/pause"): DESK,
+    ("POST", "/api/operators/{extension}/unpause"): DESK,
+    ("PUT", "/api/operators/{extension}/skills"): LEADS,
+    ("GET", "/api/callbacks"): DESK,
+    # Sign-in.
+    ("POST", "/api/auth/login"): PUBLIC,
+    ("POST", "/api/auth/logout"): STAFF,
+    ("GET", "/api/auth/me"): STAFF,
+    # Users and operator accounts.
+    ("GET", "/api/admin/users"): ADMIN,
+    ("POST", "/api/admin/users"): ADMIN,
+    ("GET", "/api/admin/users/{user_id}"): ADMIN,
+    ("PATCH", "/api/admin/users/{user_id}"): ADMIN,
+    ("DELETE", "/api/admin/users/{user_id}"): ADMIN,
+    ("GET", "/api/admin/operators"): ADMIN,
+    ("POST", "/api/admin/operators"): ADMIN,
+    # The citizen's side (Art. 12): no login.
+    ("GET", "/public/cases"): PUBLIC,
+    ("GET", "/public/cases/{code}"): PUBLIC,
+    ("POST", "/public/cases/{code}/rating"): PUBLIC,
+    # Open311 GeoReport v2, for the web, app and chatbot channels.
+    ("GET", "/open311/v2/services.json"): PUBLIC,
+    ("GET", "/open311/v2/services"): PUBLIC,
+    ("GET", "/open311/v2/requests.json"): PUBLIC,
+    ("GET", "/open311/v2/requests"): PUBLIC,
+    ("POST", "/open311/v2/requests.json"): PUBLIC,
+    ("POST", "/open311/v2/requests"): PUBLIC,
+    ("GET", "/open311/v2/requests/{service_request_id}"): PUBLIC,
+    # Reports (Art. 11, 17).
+    ("GET", "/api/reports"): REPORT_READERS,
+    ("GET", "/api/reports/export.csv"): REPORT_READERS,
+    ("GET", "/api/reports/export.xlsx"): REPORT_READERS,
     # Cases (focal points and agency heads see only their own agency's cases: enforced in the services).
     ("POST", "/api/cases"): frozenset({"operator", "supervisor", "admin"}),
     ("GET", "/api/cases"): STAFF,
@@ -50,5 +92,5 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
 
 
 def roles_for(method: str, path: str) -> tuple[str, ...]:
-    """The roles for a route, sorted (require_roles takes them as arguments); KeyError if the route is unlisted."""
-    return tuple(sorted(POLICY[(method, path)]))
+    """The signed-in roles allowed on a route, sorted, as arguments for require_roles; KeyError if unlisted."""
+    return tuple(sorted(POLICY[(method, path)] - {ANONYMOUS}))

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
 
 from app.api.auth import Principal, require_roles
-from app.api.policy_other import roles
+from app.api.policy import roles_for as roles
 from app.services import report_export, reports
 from app.services.audit import record_if_audited
 from app.services.case_access import agency_scope

@@ -13,8 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from app.api.auth import ROLES
-from app.api.policy import POLICY
-from app.api.policy_other import ANONYMOUS
+from app.api.policy import ANONYMOUS, POLICY
 from app.db.models_cases import AuditLog
 from app.services import agencies, operators
 from tests.support.api_app import add_user, bearer, build_app, client_for, login_token
