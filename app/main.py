@@ -28,7 +28,11 @@ from app.api import (
     reports,
 )
 from app.api import cases as cases_api
+from app.api import console as console_api
+from app.api import kb as kb_api
 from app.api import operators as operators_api
+from app.api import transfers as transfers_api
+from app.web import routes as web_routes
 from app.db.session import get_engine, session_factory
 from app.ops import secrets as secret_store
 from app.services import operators, sla_scheduler
@@ -98,4 +102,7 @@ def create_app() -> FastAPI:
         app.include_router(case_router)
     for router in (login.router, admin_users.router, public.router, open311.router, reports.router):
         app.include_router(router)
+    for router in (console_api.router, kb_api.router, transfers_api.router):
+        app.include_router(router)
+    web_routes.install(app)
     return app

@@ -14,6 +14,9 @@ CTX_VOICEMAIL = "td-voicemail"
 CTX_BYE = "td-bye"
 CTX_RECORD = "td-record"
 CTX_OPERATORS = "td-operators"
+CTX_TRANSFER = "td-transfer"  # Atxfer target: Local/<agency number>@td-transfer dials the agency through the trunk
+CTX_TRANSFER_ANSWERED = "td-transfer-answered"  # Dial U() subroutine on the agency's leg when it answers
+CTX_CALLBACK = "td-callback"  # Originate from the operator's phone: dials the citizen through the trunk
 # Where the AGI may send a call next (the value of VAR_NEXT); the dialplan does Goto(${TD_NEXT},s,1).
 NEXT_CONTEXTS = (CTX_QUEUE, CTX_EMERGENCY, CTX_VOICEMAIL, CTX_BYE)
 
@@ -44,8 +47,12 @@ VAR_ROUTE = "TD_ROUTE"
 VAR_AGI_FAILED = "TD_AGI_FAILED"
 VAR_SOUNDS = "TD_SOUNDS"
 VAR_RECORDINGS_DIR = "TD_RECORDINGS_DIR"
+VAR_TRANSFER = "TD_TRANSFER"  # the transfer's id; set as "__TD_TRANSFER" so the Atxfer's Local channel inherits it
+VAR_TRANSFER_RING = "TD_TRANSFER_RING"  # seconds the agency's phone rings before the transfer fails
+VAR_CALLBACK = "TD_CALLBACK"  # the callback request's id, on a call-back originated from the console
 CHANNEL_VARIABLES = (VAR_DIALLED, VAR_NEXT, VAR_QUEUE, VAR_QUEUE_TIMEOUT, VAR_PRIORITY, VAR_EMERGENCY, VAR_RECORDING,
-                     VAR_RECORDING_ON, VAR_VOICEMAIL, VAR_ROUTE, VAR_AGI_FAILED, VAR_SOUNDS, VAR_RECORDINGS_DIR)
+                     VAR_RECORDING_ON, VAR_VOICEMAIL, VAR_ROUTE, VAR_AGI_FAILED, VAR_SOUNDS, VAR_RECORDINGS_DIR,
+                     VAR_TRANSFER, VAR_TRANSFER_RING, VAR_CALLBACK)
 
 # Queues (app_queue), one per skill. "general" is a reserved section name in queues.conf, hence the prefix.
 SKILL_ADMIN = "admin"  # 1: administrative procedures
@@ -78,3 +85,9 @@ RECORDING_FALLBACK_NAME = "fallback-${UNIQUEID}.wav"
 # AMI UserEvent raised by the dialplan when the IVR could not run.
 USEREVENT_ALERT = "TdAlert"
 ALERT_AGI_FAILED = "agi_failed"
+# AMI UserEvents of the transfer and call-back contexts: Status is ANSWER or Dial's DIALSTATUS.
+USEREVENT_TRANSFER = "TdTransfer"
+USEREVENT_CALLBACK = "TdCallback"
+
+# features.conf: the attended-transfer code that AMI Atxfer needs on the operator's leg (Queue option t).
+FEATURE_ATXFER = "*2"

@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     # bench/calls only: add the baseline number (trivial AGI route, same queues) to the inbound context.
     bench_baseline: bool = False
 
+    # Console: seconds an agency's phone rings on a warm transfer; the AMI consumer's lease (one process
+    # consumes AMI events); how many console events a Redis Stream keeps per operator.
+    transfer_ring_s: int = 25
+    console_lease_s: float = 6.0
+    console_stream_maxlen: int = 2000
+
     # Notifications (app.notify): SMTP for email, an HTTP JSON gateway for SMS, Zalo ZNS for Zalo.
     notify_smtp_host: str = "127.0.0.1"
     notify_smtp_port: int = 25

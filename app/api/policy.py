@@ -62,6 +62,29 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     # Read-only lists that operators need to forward a case and pick a topic.
     ("GET", "/api/agencies"): STAFF,
     ("GET", "/api/topics"): STAFF,
+    # Operator console (issue 7): own state, event feed (polling fallback of the WebSocket), screen-pop details.
+    ("GET", "/api/console/me"): DESK,
+    ("POST", "/api/console/state"): DESK,
+    ("GET", "/api/console/events"): DESK,
+    ("GET", "/api/console/calls/{uniqueid}/pop"): DESK,
+    # Live checks of a case form (Art. 6) without storing anything.
+    ("POST", "/api/cases/check"): frozenset({"operator", "supervisor", "admin"}),
+    # Knowledge base of public services (Art. 9.1): every staff member reads, administrators edit.
+    ("GET", "/api/kb"): STAFF,
+    ("GET", "/api/kb/{article_id}"): STAFF,
+    ("POST", "/api/kb"): ADMIN,
+    ("PATCH", "/api/kb/{article_id}"): ADMIN,
+    ("DELETE", "/api/kb/{article_id}"): ADMIN,
+    # Warm transfer to an agency's phone, blind transfer to 113/114/115 (Art. 9.1, 4.6).
+    ("POST", "/api/calls/{uniqueid}/transfer"): DESK,
+    ("POST", "/api/calls/{uniqueid}/blind-transfer"): DESK,
+    ("GET", "/api/transfers/{transfer_id}"): DESK,
+    ("POST", "/api/transfers/{transfer_id}/complete"): DESK,
+    ("POST", "/api/transfers/{transfer_id}/cancel"): DESK,
+    # Call-backs from the console: call the citizen from the operator's phone, record the result, play the message.
+    ("POST", "/api/callbacks/{callback_id}/call"): DESK,
+    ("POST", "/api/callbacks/{callback_id}/result"): DESK,
+    ("GET", "/api/callbacks/{callback_id}/audio"): DESK,
     # Administration.
     ("GET", "/api/admin/agencies"): ADMIN,
     ("POST", "/api/admin/agencies"): ADMIN,

@@ -110,6 +110,12 @@ class CallbackRequest(Base):
     topic: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="open")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Call-back attempts from the console (migration 0006): how many, the last result, who closed it.
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_result: Mapped[str | None] = mapped_column(String(32))
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    handled_by: Mapped[str | None] = mapped_column(String(64))
+    case_code: Mapped[str | None] = mapped_column(String(16))
 
 
 class Operator(Base):
@@ -123,6 +129,10 @@ class Operator(Base):
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     pause_reason: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Console state (migration 0006): the softphone's device state from AMI, and the wrap-up after a call.
+    device_state: Mapped[str | None] = mapped_column(String(32))  # NOT_INUSE | INUSE | RINGING | UNAVAILABLE ...
+    wrapup_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    state_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class OperatorSkill(Base):

@@ -1,0 +1,1 @@
+"""The web pages (server-rendered, Vietnamese first): one folder per page or feature."""

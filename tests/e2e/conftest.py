@@ -60,9 +60,12 @@ class Env:
 
 @pytest.fixture(scope="session")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
+    # TD_TEST_SLOT lets two test sessions (two developers' checkouts) run side by side on other ports.
+    slot = int(os.environ.get("TD_TEST_SLOT", "0"))
     settings = Settings(
         instance=f"t{os.getpid()}", var_dir=tmp_path_factory.mktemp("var"),
-        sip_port=5160, ami_port=5138, agi_port=4673, redis_port=6390, http_port=8122,
+        sip_port=5160 + 10 * slot, ami_port=5138 + slot, agi_port=4673 + slot, redis_port=6390 + slot,
+        http_port=8122 + slot, trunk_port=5060 + slot,
         operators=TEST_OPERATORS, ami_backoff_max=1.0, working_hours="mon-sun 00:00-24:00",
         queue_overflow_s=20, queue_max_wait_s=40, wrapup_s=1,
     )

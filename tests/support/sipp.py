@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,7 @@ from tests.support.waiting import wait_until
 
 TRUNK_IP = "127.0.0.2"
 PHONE_IP = "127.0.0.3"
-_ports = itertools.count(15100)
+_ports = itertools.count(15100 + 2000 * int(os.environ.get("TD_TEST_SLOT", "0")))
 
 SDP = """v=0
 o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
