@@ -28,6 +28,8 @@ class Agency(Base):
     phone: Mapped[str | None] = mapped_column(String(32))
     zalo_id: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Topic codes the agency handles (migration 0006); the console lists it for cases of these topics. Empty: any.
+    topics: Mapped[list[str] | None] = mapped_column(JSON)
 
 
 class AgencyContact(Base):

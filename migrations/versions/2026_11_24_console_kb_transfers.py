@@ -80,6 +80,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_transfers_extension'), ['extension'], unique=False)
         batch_op.create_index(batch_op.f('ix_transfers_case_code'), ['case_code'], unique=False)
 
+    with op.batch_alter_table('agencies', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('topics', sa.JSON(), nullable=True))
+
     with op.batch_alter_table('operators', schema=None) as batch_op:
         batch_op.add_column(sa.Column('device_state', sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column('wrapup_until', sa.DateTime(timezone=True), nullable=True))
@@ -100,6 +103,8 @@ def downgrade() -> None:
     with op.batch_alter_table('operators', schema=None) as batch_op:
         for column in ('state_since', 'wrapup_until', 'device_state'):
             batch_op.drop_column(column)
+    with op.batch_alter_table('agencies', schema=None) as batch_op:
+        batch_op.drop_column('topics')
     op.drop_table('transfers')
     op.drop_table('console_events')
     op.drop_table('kb_articles')
