@@ -9,7 +9,7 @@ import subprocess
 # command on PATH -> Debian package that provides it
 RUN_PACKAGES = {"redis-server": "redis-server", "debootstrap": "debootstrap", "espeak-ng": "espeak-ng",
                 "sox": "sox"}
-TEST_PACKAGES = {**RUN_PACKAGES, "pg_ctlcluster": "postgresql"}
+TEST_PACKAGES = {**RUN_PACKAGES, "pg_ctlcluster": "postgresql", "chromium": "chromium"}  # chromium: browser tests
 
 
 def missing(commands: dict[str, str]) -> list[str]:
