@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from app.api.auth import ANY_ROLE, Principal, bearer_token
+from app.api.auth import ANY_ROLE, Principal, credential
 from app.api.ratelimit import rate_limit
 from app.services import auth as auth_service
 
@@ -50,11 +50,12 @@ async def login(request: Request, body: LoginIn, _budget: None = Depends(LOGIN_B
 
 @router.post("/logout", status_code=204)
 async def logout(request: Request, who: Principal = Depends(ANY_ROLE)) -> None:
-    """Revoke the token used for this request (bootstrap tokens are managed in secrets.json, not here)."""
+    """Revoke the token (or session cookie) used for this request (bootstrap tokens live in secrets.json)."""
     if who.user_id is None:
         return
     sessions = request.app.state.sessions
-    token = bearer_token(request)
+    cred = credential(request)
+    token = cred.token if cred else ""
 
     def run() -> None:
         with sessions() as session:

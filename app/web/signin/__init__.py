@@ -1,0 +1,1 @@
+"""Browser sign-in and sign-out pages."""
