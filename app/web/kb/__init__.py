@@ -1,0 +1,1 @@
+"""Knowledge-base pages: search and read for staff, the editor for administrators."""
