@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.orm import Session
 
 from app.api.auth import Principal
@@ -18,6 +18,7 @@ AgencyKind = Literal["department", "district", "commune", "vertical", "utility",
 PHONE = r"^\+?[0-9]{8,15}$"
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 ZALO = r"^[A-Za-z0-9+._-]{1,64}$"
+TopicCodes = list[Annotated[str, Field(min_length=1, max_length=64)]]
 JURISDICTION = r"^[a-z0-9][a-z0-9\-]*$"
 
 
@@ -32,6 +33,7 @@ class AgencyIn(BaseModel):
     phone: str | None = Field(default=None, pattern=PHONE)
     zalo_id: str | None = Field(default=None, pattern=ZALO)
     active: bool = True
+    topics: TopicCodes | None = Field(default=None, max_length=50, description="topic codes; empty: any topic")
 
 
 class AgencyPatch(BaseModel):
@@ -45,6 +47,7 @@ class AgencyPatch(BaseModel):
     phone: str | None = Field(default=None, pattern=PHONE)
     zalo_id: str | None = Field(default=None, pattern=ZALO)
     active: bool | None = None
+    topics: TopicCodes | None = Field(default=None, max_length=50)
 
 
 class AgencyOut(BaseModel):
@@ -59,6 +62,12 @@ class AgencyOut(BaseModel):
     phone: str | None
     zalo_id: str | None
     active: bool
+    topics: list[str] = []
+
+    @field_validator("topics", mode="before")
+    @classmethod
+    def _none_is_any(cls, value: object) -> object:
+        return value or []
 
 
 class ContactIn(BaseModel):
@@ -103,10 +112,14 @@ def _patch(body: BaseModel, required: tuple[str, ...] = ()) -> dict[str, object]
 
 
 @router.get("/agencies", response_model=list[AgencyOut])
-async def list_active(request: Request, _who: Principal = Depends(allowed("GET", "/api/agencies"))) -> list[AgencyOut]:
-    """Active agencies, for choosing where to forward a case."""
-    return await in_session(request, lambda s: [AgencyOut.model_validate(a)
-                                                for a in agencies.list_agencies(s, active_only=True)])
+async def list_active(request: Request, topic: str | None = Query(None, max_length=64),
+                      _who: Principal = Depends(allowed("GET", "/api/agencies"))) -> list[AgencyOut]:
+    """Active agencies, for choosing where to forward a case; ?topic= keeps those that handle it (or any topic)."""
+    def work(session: Session) -> list[AgencyOut]:
+        found = agencies.for_topic(session, topic) if topic else agencies.list_agencies(session, active_only=True)
+        return [AgencyOut.model_validate(a) for a in found]
+
+    return await in_session(request, work)
 
 
 @router.get("/admin/agencies", response_model=list[AgencyOut])

@@ -11,6 +11,8 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from sqlalchemy.orm import Session
 
 from app.api.auth import Principal, require_roles
+from app.api.case_check import CaseCheck, CheckOut
+from app.api.case_check import check as check_form
 from app.api.case_models import CaseCreate, CaseOut, CasePage, EventOut, SearchParams, TransitionIn, TransitionOut
 from app.api.policy import roles_for
 from app.domain.rulebook import Rulebook
@@ -58,6 +60,13 @@ async def create_case(request: Request, body: CaseCreate,
     now, rules = now_of(request), rulebook_of(request)
     return await in_session(request, lambda s: _out(cases.create_case(s, new, who=who, now=now, rulebook=rules),
                                                     who))
+
+
+@router.post("/cases/check", response_model=CheckOut)
+async def check_case(request: Request, body: CaseCheck,
+                     _who: Principal = Depends(allowed("POST", "/api/cases/check"))) -> CheckOut:
+    """The Art. 6 checks of POST /api/cases on a form typed so far (fields may be missing); nothing is stored."""
+    return await in_session(request, lambda s: check_form(s, body))
 
 
 @router.get("/cases", response_model=CasePage)

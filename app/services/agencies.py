@@ -13,7 +13,7 @@ from app.db.models import Case
 from app.db.models_cases import Agency, AgencyContact
 from app.services.case_errors import AgencyNotFound, Conflict, ContactNotFound
 
-AGENCY_FIELDS = ("parent_id", "kind", "name", "jurisdiction", "email", "phone", "zalo_id", "active")
+AGENCY_FIELDS = ("parent_id", "kind", "name", "jurisdiction", "email", "phone", "zalo_id", "active", "topics")
 CONTACT_FIELDS = ("role", "name", "email", "phone", "zalo_id", "active")
 
 
@@ -22,6 +22,22 @@ def list_agencies(session: Session, *, active_only: bool = False) -> list[Agency
     if active_only:
         stmt = stmt.where(Agency.active.is_(True))
     return list(session.scalars(stmt))
+
+
+def handles(agency: Agency, topic: str) -> int:
+    """0: not this topic; 1: any topic (no list); 2: a related topic ("admin" for "admin.howto"); 3: this one."""
+    if not agency.topics:
+        return 1
+    if topic in agency.topics:
+        return 3
+    related = any(topic.startswith(t + ".") or t.startswith(topic + ".") for t in agency.topics)
+    return 2 if related else 0
+
+
+def for_topic(session: Session, topic: str) -> list[Agency]:
+    """Active agencies that handle the topic, the ones that name it first, those with no list (any topic) last."""
+    ranked = [(handles(a, topic), a) for a in list_agencies(session, active_only=True)]
+    return [a for score, a in sorted(ranked, key=lambda pair: (-pair[0], pair[1].name)) if score]
 
 
 def get_agency(session: Session, agency_id: int) -> Agency:

@@ -38,33 +38,58 @@ def _latin_only(text: str) -> bool:
     return all(not ch.isalpha() or unicodedata.name(ch, "").startswith("LATIN") for ch in text)
 
 
-def check(session: Session, new: NewCase) -> NewCase:
-    """The case with its phone normalised, or InvalidInput listing every problem (Art. 6)."""
-    problems: list[str] = []
+@dataclass(frozen=True)
+class Problem:
+    """One Art. 6 problem of one field (or "a / b" when either field would do), in English and Vietnamese."""
+
+    field: str
+    message_en: str
+    message_vi: str
+
+
+def problems(session: Session, new: NewCase) -> list[Problem]:
+    """Every Art. 6 problem of the case, without storing anything (the console checks as the operator types)."""
+    found: list[Problem] = []
+
+    def add(field: str, en: str, vi: str) -> None:
+        found.append(Problem(field, en, vi))
+
     if not new.citizen_name.strip():
-        problems.append("citizen_name: the citizen's full name is required (Art. 6)")
+        add("citizen_name", "the citizen's full name is required (Art. 6)",
+            "cần ghi họ và tên người phản ánh (Điều 6)")
     elif not _latin_only(new.citizen_name):
-        problems.append("citizen_name: write the name in Vietnamese (Latin letters)")
+        add("citizen_name", "write the name in Vietnamese (Latin letters)", "ghi họ tên bằng tiếng Việt (chữ Latinh)")
     phone = normalise_phone(new.citizen_phone) if new.citizen_phone else None
     if phone is not None and not _PHONE.match(phone):
-        problems.append("citizen_phone: a phone number has 8 to 15 digits")
+        add("citizen_phone", "a phone number has 8 to 15 digits", "số điện thoại có từ 8 đến 15 chữ số")
     if not phone and not (new.citizen_address or "").strip():
-        problems.append("citizen_phone / citizen_address: give at least a phone number or a contact address (Art. 6)")
+        add("citizen_phone / citizen_address", "give at least a phone number or a contact address (Art. 6)",
+            "cần ít nhất số điện thoại hoặc địa chỉ liên hệ (Điều 6)")
     if new.citizen_email and not _EMAIL.match(new.citizen_email.strip()):
-        problems.append("citizen_email: not an email address")
+        add("citizen_email", "not an email address", "địa chỉ thư điện tử không hợp lệ")
     content = new.content.strip()
     if len(content.split()) < MIN_CONTENT_WORDS:
-        problems.append(f"content: describe the case clearly, at least {MIN_CONTENT_WORDS} words (Art. 6)")
+        add("content", f"describe the case clearly, at least {MIN_CONTENT_WORDS} words (Art. 6)",
+            f"mô tả rõ nội dung, ít nhất {MIN_CONTENT_WORDS} từ (Điều 6)")
     elif not _latin_only(content):
-        problems.append("content: the case must be written in Vietnamese (Art. 6)")
+        add("content", "the case must be written in Vietnamese (Art. 6)", "nội dung phải viết bằng tiếng Việt (Điều 6)")
     if new.channel not in CHANNELS:
-        problems.append(f"channel: one of {', '.join(CHANNELS)}")
+        add("channel", f"one of {', '.join(CHANNELS)}", f"kênh tiếp nhận là một trong: {', '.join(CHANNELS)}")
     if new.topic is not None:
         topic = session.scalar(select(Topic).where(Topic.code == new.topic))
         if topic is None or not topic.active:
-            problems.append(f"topic: {new.topic!r} is not an active topic (see GET /api/topics)")
-    if problems:
-        raise InvalidInput("; ".join(problems))
+            add("topic", f"{new.topic!r} is not an active topic (see GET /api/topics)",
+                f"lĩnh vực {new.topic!r} không có hoặc đã ngừng dùng (xem GET /api/topics)")
+    return found
+
+
+def check(session: Session, new: NewCase) -> NewCase:
+    """The case with its phone normalised, or InvalidInput listing every problem (Art. 6)."""
+    found = problems(session, new)
+    if found:
+        raise InvalidInput("; ".join(f"{p.field}: {p.message_en}" for p in found))
+    phone = normalise_phone(new.citizen_phone) if new.citizen_phone else None
+    content = new.content.strip()
     return NewCase(citizen_name=" ".join(new.citizen_name.split()), content=content, channel=new.channel,
                    citizen_phone=phone, citizen_address=(new.citizen_address or "").strip() or None,
                    citizen_email=(new.citizen_email or "").strip() or None, topic=new.topic,
