@@ -12,7 +12,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from fastapi import FastAPI
 
-from app.ami.consumer import EventConsumer
+from app.ami.feed import AmiFeed
 from app.ami.link import AmiLink
 from app.api import (
     admin_agencies,
@@ -32,11 +32,11 @@ from app.api import console as console_api
 from app.api import kb as kb_api
 from app.api import operators as operators_api
 from app.api import transfers as transfers_api
-from app.web import routes as web_routes
 from app.db.session import get_engine, session_factory
 from app.ops import secrets as secret_store
-from app.services import operators, sla_scheduler
+from app.services import console_feed, operators, sla_scheduler
 from app.settings import Settings, get_settings
+from app.web import routes as web_routes
 
 log = logging.getLogger("app")
 
@@ -58,38 +58,36 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     secrets = secret_store.read(settings.var_dir / "secrets.json")
     engine = get_engine()
     sessions = session_factory(engine)
-    consumer = EventConsumer(sessions)
     await asyncio.to_thread(_seed_operators, sessions, settings.operators)
-
-    def load_operators() -> list[Any]:
-        with sessions() as session:
-            return operators.list_all(session)
-
-    async def resync() -> None:
-        await operators.resync(load_operators, link.send)
-
+    redis = aioredis.from_url(redis_url(settings, secrets), socket_timeout=2, socket_connect_timeout=2)
+    console_feed.bind(sessions)
+    # Every process sends AMI actions over its own link; only the lease holder acts on AMI events.
+    feed = AmiFeed(sessions, settings, redis)
     link = AmiLink(settings.ami_host, settings.ami_port, settings.ami_username,
-                   settings.ami_secret or secrets.get("ami_secret", ""), on_event=consumer.on_event,
-                   backoff_max=settings.ami_backoff_max, on_connect=resync)
+                   settings.ami_secret or secrets.get("ami_secret", ""), on_event=feed.on_event,
+                   backoff_max=settings.ami_backoff_max, on_connect=feed.on_ami_connect)
+    feed.attach(link)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = sessions
     app.state.ami_link = link
+    app.state.ami_feed = feed
     app.state.api_tokens = dict(secrets.get("api_tokens", {}))
-    app.state.redis = aioredis.from_url(redis_url(settings, secrets), socket_timeout=2,
-                                        socket_connect_timeout=2)
+    app.state.redis = redis
     tasks = [asyncio.create_task(link.run(), name="ami-link"),
-             asyncio.create_task(consumer.run(), name="ami-consumer"),
              asyncio.create_task(sla_scheduler.run_forever(sessions), name="sla-scheduler")]
+    tasks += [asyncio.create_task(coro, name=name) for name, coro in feed.coroutines()]
     try:
         yield
     finally:
+        # The lease loop gives the lease up as it stops, so a standby takes over without waiting for expiry.
         for task in tasks:
             task.cancel()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await app.state.redis.aclose()
+        await feed.close()
+        await redis.aclose()
 
 
 def create_app() -> FastAPI:

@@ -7,9 +7,11 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import names
+from app.db.models import Alert, Call, CallEvent
 from app.services import calls as call_service
 
 log = logging.getLogger("ami.consumer")
@@ -17,6 +19,30 @@ log = logging.getLogger("ami.consumer")
 # Only these events change a call record; everything else is dropped at the door.
 WANTED = frozenset({"Newchannel", "Newstate", "Hangup", "UserEvent", "QueueCallerJoin", "AgentConnect",
                     "QueueCallerAbandon"})
+# Events that add a row each time they are applied, and the call event kind they add.
+ADDS_CALL_EVENT = {"QueueCallerJoin": "queue_join", "AgentConnect": "operator_answered",
+                   "QueueCallerAbandon": "abandoned"}
+
+
+def normalise(raw: dict[str, object]) -> dict[str, str]:
+    """panoramisk turns a repeated header into a list; the first one is the channel's own."""
+    return {k: (v[0] if isinstance(v, list) else str(v)) for k, v in raw.items()}
+
+
+def already_applied(session: Session, event: dict[str, str]) -> bool:
+    """For a replayed event (a standby taking over): did the previous lease holder store it already?"""
+    kind, uniqueid = event.get("Event", ""), event.get("Uniqueid", "")
+    if kind in ADDS_CALL_EVENT:
+        stmt = select(CallEvent.id).where(CallEvent.uniqueid == uniqueid, CallEvent.kind == ADDS_CALL_EVENT[kind])
+        if kind == "QueueCallerJoin":
+            stmt = stmt.where(CallEvent.detail.startswith(f"{event.get('Queue')} "))
+        return session.scalar(stmt.limit(1)) is not None
+    if kind == "Hangup":
+        return session.scalar(select(Call.id).where(Call.uniqueid == uniqueid, Call.ended_at.is_not(None))) is not None
+    if kind == "UserEvent":
+        stmt = select(Alert.id).where(Alert.uniqueid == uniqueid, Alert.kind == event.get("Kind", "unknown"))
+        return session.scalar(stmt.limit(1)) is not None
+    return False
 
 
 class EventConsumer:
@@ -24,31 +50,36 @@ class EventConsumer:
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.sessions = sessions
         self.clock = clock
-        self.queue: asyncio.Queue[tuple[dict[str, str], datetime]] = asyncio.Queue(maxsize=100_000)
+        self.queue: asyncio.Queue[tuple[dict[str, str], datetime, bool]] = asyncio.Queue(maxsize=100_000)
 
     async def on_event(self, raw: dict[str, object]) -> None:
-        if raw.get("Event") not in WANTED:
+        if raw.get("Event") in WANTED:
+            self.offer(normalise(raw), self.clock())
+
+    def offer(self, event: dict[str, str], at: datetime, replay: bool = False) -> None:
+        """Queue one (normalised) event; replay=True for events a standby kept while another process held the lease."""
+        if event.get("Event") not in WANTED:
             return
-        # panoramisk turns a repeated header into a list; the first one is the channel's own.
-        event = {k: (v[0] if isinstance(v, list) else str(v)) for k, v in raw.items()}
-        if event.get("Event") == "UserEvent" and event.get("UserEvent") == names.USEREVENT_ALERT:
+        if event.get("Event") == "UserEvent" and event.get("UserEvent") == names.USEREVENT_ALERT and not replay:
             log.error("ALERT %s uniqueid=%s status=%s", event.get("Kind"), event.get("Uniqueid"),
                       event.get("Status"))
         try:
-            self.queue.put_nowait((event, self.clock()))
+            self.queue.put_nowait((event, at, replay))
         except asyncio.QueueFull:
             log.error("AMI event queue full; dropping %s", event.get("Event"))
 
-    def _apply(self, event: dict[str, str], at: datetime) -> None:
+    def _apply(self, event: dict[str, str], at: datetime, replay: bool) -> None:
         with self.sessions() as session:
+            if replay and already_applied(session, event):
+                return
             call_service.apply_ami_event(session, event, at)
 
     async def run(self) -> None:
         while True:
-            event, at = await self.queue.get()
+            event, at, replay = await self.queue.get()
             for attempt in range(5):
                 try:
-                    await asyncio.to_thread(self._apply, event, at)
+                    await asyncio.to_thread(self._apply, event, at, replay)
                     break
                 except Exception:
                     log.exception("could not store AMI event %s (attempt %d)", event.get("Event"), attempt + 1)

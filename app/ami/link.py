@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +13,8 @@ from panoramisk import Manager
 
 log = logging.getLogger("ami")
 
-EventHandler = Callable[[dict[str, Any]], Awaitable[None]]
+# Called for every event with panoramisk's message; may return an awaitable (run as a task) or None (done).
+EventHandler = Callable[[Mapping[str, Any]], Awaitable[None] | None]
 # Actions answered by one Response. panoramisk guesses from the message text and takes app_queue's
 # "Added interface to queue" for the start of a list, then waits forever for the rest.
 SINGLE_RESPONSE = frozenset({"queueadd", "queueremove", "queuepause", "queuepenalty", "ping", "setvar",
@@ -131,7 +132,8 @@ class AmiLink:
     def _dispatch(self, _manager: Manager, message: Any) -> Awaitable[None] | None:
         if self.on_event is None:
             return None
-        return self.on_event(dict(message))
+        # No copy here: most events are dropped by the handler on their name alone.
+        return self.on_event(message)
 
     async def send(self, action: dict[str, str]) -> Any:
         if self.manager is None or self.state.status != "connected":

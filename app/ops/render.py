@@ -65,15 +65,22 @@ def bench_extensions(settings: Settings) -> str:
             f" same => n,Goto(${{{names.VAR_NEXT}}},s,1)")
 
 
+WRAPUP_GUARD_S = 2
+
+
 def queue_sections(settings: Settings) -> str:
     """One queue per skill. Announcements use the queue-* and digits/* files in sounds/vi."""
     blocks = []
     for skill in names.SKILLS:
         # The urgent queue weighs more, so an operator serving both takes the urgent call first.
         weight = 10 if skill == names.SKILL_URGENT else 0
+        # Wrap-up is ours (the console pauses the member with reason "wrapup" and ends it on time). app_queue's
+        # wrapuptime stays only as a short guard: it covers the moment between AgentComplete and our QueuePause
+        # reaching app_queue, when the operator could otherwise be rung again.
+        guard = min(settings.wrapup_s, WRAPUP_GUARD_S)
         blocks.append(
             f"[{names.queue_for(skill)}]\nstrategy = rrmemory\njoinempty = yes\nleavewhenempty = no\n"
-            f"timeout = 15\nretry = 2\nwrapuptime = {settings.wrapup_s}\nringinuse = no\nmusicclass = default\n"
+            f"timeout = 15\nretry = 2\nwrapuptime = {guard}\nringinuse = no\nmusicclass = default\n"
             f"weight = {weight}\nannounce-frequency = {settings.queue_announce_s}\nmin-announce-frequency = 15\n"
             "announce-position = yes\nannounce-holdtime = once\nannounce-to-first-user = no\n"
             "setinterfacevar = yes\nsetqueueentryvar = yes\n"
