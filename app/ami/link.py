@@ -17,8 +17,11 @@ log = logging.getLogger("ami")
 EventHandler = Callable[[Mapping[str, Any]], Awaitable[None] | None]
 # Actions answered by one Response. panoramisk guesses from the message text and takes app_queue's
 # "Added interface to queue" for the start of a list, then waits forever for the rest.
+# Atxfer, CancelAtxfer, PlayDTMF and Originate answer "... successfully queued", which panoramisk 1.4 misreads
+# (KeyError 'async' in data_received) and then closes the link (panoramisk#90).
 SINGLE_RESPONSE = frozenset({"queueadd", "queueremove", "queuepause", "queuepenalty", "ping", "setvar",
-                             "redirect", "hangup", "mixmonitor", "stopmixmonitor"})
+                             "redirect", "hangup", "mixmonitor", "stopmixmonitor", "atxfer", "cancelatxfer",
+                             "playdtmf", "originate"})
 ACTION_TIMEOUT_S = 10.0
 
 

@@ -126,6 +126,9 @@ def config_values(settings: Settings, secrets: dict[str, Any], paths: InstancePa
         BENCH_EXTENSIONS=bench_extensions(settings),
         QUEUE_SECTIONS=queue_sections(settings),
         OPERATOR_ENDPOINTS=operator_endpoints(operators),
+        TRANSFER_RING_S=str(settings.transfer_ring_s),
+        # Asterisk's own no-answer timer on a warm transfer outlasts Dial()'s, so Dial reports NOANSWER first.
+        ATXFER_NOANSWER_TIMEOUT=str(settings.transfer_ring_s + 10),
     )
     return values
 
