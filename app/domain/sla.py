@@ -31,7 +31,7 @@ from app.domain.calendar import (
     working_time_between,
 )
 from app.domain.rulebook import SlaRule
-from app.domain.workflow import WARNINGS, CaseEvent, Status, current_status, parse_new_date
+from app.domain.workflow import NOTES, WARNINGS, CaseEvent, Status, current_status, parse_new_date
 
 S = Status
 FINISHED = frozenset({S.ANSWERED, S.ANSWERED_DIRECTLY, S.REFUSED, S.REFERRED_EMERGENCY,
@@ -157,6 +157,8 @@ def _warnings(history: Sequence[CaseEvent], state: SlaState) -> list[tuple[str, 
 def _warned_since_last_change(history: Sequence[CaseEvent]) -> set[str]:
     sent: set[str] = set()
     for event in reversed(history):
+        if event.action in NOTES:
+            continue  # a note changes nothing, not even which warnings were sent
         if event.action not in WARNINGS:
             break
         sent.add(event.action)

@@ -8,6 +8,7 @@ Choices where the regulation is silent:
   escalates (focal stage) or marks overdue (head stage) straight from verification_requested / rescheduled.
 - warn_focal_point / warn_head / warn_verification are notes: events that keep the status, so "already
   warned" is derivable from the log like everything else.
+- note_transfer is a note from any status: the operator's phone transfer (who was called, when, the outcome).
 - close needs a satisfaction rating 1..5 for an `answered` case; other finished cases may close without.
 """
 
@@ -76,7 +77,10 @@ TRANSITIONS: Mapping[str, tuple[frozenset[Status], Status | None]] = MappingProx
     "warn_focal_point": (frozenset({S.FORWARDED_TO_FOCAL_POINT, S.VERIFICATION_REQUESTED, S.RESCHEDULED}), None),
     "warn_verification": (frozenset({S.VERIFICATION_REQUESTED}), None),
     "warn_head": (frozenset({S.ESCALATED_TO_HEAD, S.VERIFICATION_REQUESTED, S.RESCHEDULED}), None),
+    "note_transfer": (frozenset(Status), None),
 })
+# Notes record what happened around a case (a phone transfer to an agency) and change nothing else.
+NOTES = ("note_transfer",)
 ACTIONS = (RECEIVE, *TRANSITIONS)
 
 
@@ -212,6 +216,8 @@ def _check_data(history: Sequence[CaseEvent], action: str, at: datetime, reason:
         fail("cần ghi rõ thông tin cần bổ sung (reason), Điều 8.3", "say what must be completed (reason), Art. 8.3")
     if action == "refer_emergency" and data.get("number") not in EMERGENCY_NUMBERS:
         fail("data.number phải là 113, 114 hoặc 115", "data.number must be 113, 114 or 115")
+    if action == "note_transfer" and not data.get("number", "").strip():
+        fail("cần số điện thoại đã gọi (data.number)", "give the number that was called (data.number)")
     if action == "reschedule":
         new = parse_new_date(data.get("new_date", ""))
         if new is None:

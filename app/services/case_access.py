@@ -9,7 +9,7 @@ from app.services.case_errors import ActionNotAllowed, OtherAgencyCase
 
 SYSTEM_ROLE = "system"  # the SLA scheduler
 _OPERATOR = frozenset({"answer_directly", "refuse", "request_info", "provide_info", "refer_emergency",
-                       "refer_to_province", "forward", "close"})
+                       "refer_to_province", "forward", "close", "note_transfer"})
 _AGENCY = frozenset({"answer", "request_verification", "verify_done", "reschedule"})
 _LADDER = frozenset({"escalate_to_head", "mark_overdue", "report_to_province", "warn_focal_point",
                      "warn_verification", "warn_head"})
@@ -22,7 +22,7 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "agency_head": _AGENCY,
     "provincial_office": frozenset({"answer", "refer_emergency", "refer_to_province"}),
     "admin": _OPERATOR | _AGENCY | _LADDER,
-    SYSTEM_ROLE: _LADDER,
+    SYSTEM_ROLE: _LADDER | {"note_transfer"},  # a transfer's outcome, as Asterisk reported it
     "citizen": frozenset({"close"}),  # the public rating page, after the phone check (app.services.citizen_actions)
 }
 AGENCY_ROLES = frozenset({"focal_point", "agency_head"})

@@ -10,6 +10,7 @@ import pytest
 
 from app.domain.workflow import (
     ACTIONS,
+    NOTES,
     STATUS_LABEL_VI,
     CaseEvent,
     IllegalTransition,
@@ -30,6 +31,7 @@ INPUTS: Mapping[str, tuple[str, dict[str, str]]] = {
     "refer_emergency": ("", {"number": "114"}),
     "reschedule": ("Hẹn lại sau khi kiểm tra hiện trường", {"new_date": "2026-07-20"}),
     "close": ("", {"rating": "5"}),
+    "note_transfer": ("Chuyển máy", {"number": "02353812345"}),
 }
 
 
@@ -72,6 +74,8 @@ PATHS: dict[str, tuple[tuple[str, ...], set[str]]] = {
     "answered": (("forward", "answer"), {"close"}),
     "closed": (("forward", "answer", "close"), set()),
 }
+# Notes (a phone transfer) may be added in every state and keep the status.
+PATHS = {name: (path, allowed | set(NOTES)) for name, (path, allowed) in PATHS.items()}
 TARGET = {
     "answer_directly": S.ANSWERED_DIRECTLY, "refuse": S.REFUSED, "request_info": S.NEEDS_INFO,
     "provide_info": S.RECEIVED, "refer_emergency": S.REFERRED_EMERGENCY,
