@@ -176,7 +176,7 @@ class ConsoleWorker:
         elif kind == "AgentConnect":
             payload = {"uniqueid": uniqueid, "caller": event.get("CallerIDNum"), "queue": event.get("Queue"),
                        "operator_channel": event.get("DestChannel"), "caller_channel": event.get("Channel"),
-                       "hold_s": _int(event.get("HoldTime"))}
+                       "hold_s": _int(event.get("HoldTime")), "ami_timestamp": _float(event.get("Timestamp"))}
         elif kind == "AgentComplete":
             until = console_state.start_wrapup(session, ext, at, self.wrapup_s)
             if until is not None:
@@ -229,6 +229,13 @@ async def publish_state(sessions: sessionmaker[Session], redis: Any, extension: 
 
     row = await asyncio.to_thread(store)
     await console_feed.publish_rows(redis, [row], sessions)
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
 
 
 def _int(value: str | None) -> int | None:
