@@ -79,13 +79,16 @@ def _hangup(session: Session, channel: str, now: datetime) -> list[ConsoleEvent]
     return rows
 
 
-def _move(session: Session, t: Transfer, stimulus: Stimulus, now: datetime, detail: str = "",
+def _move(session: Session, found: Transfer, stimulus: Stimulus, now: datetime, detail: str = "",
           channel: str | None = None) -> list[ConsoleEvent]:
-    move = machine.react(State(t.state), t.history or [], stimulus, now, detail)
-    if move is None:
-        return []
-    row = store.apply(session, t, move, now, channel)
-    session.commit()
+    with store.locked(found.id):
+        t = store.fresh(session, found.id)  # the API may have moved it since it was read
+        move = machine.react(State(t.state), t.history or [], stimulus, now, detail)
+        if move is None:
+            session.commit()
+            return []
+        row = store.apply(session, t, move, now, channel)
+        session.commit()
     if move.ended:
         store.note_case(session, t, store.SystemWho(f"asterisk:{t.extension}"), now)
     return [row]

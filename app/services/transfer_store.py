@@ -4,6 +4,9 @@ console event, so that a restart of the app loses nothing."""
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -54,6 +57,26 @@ def to_out(t: Transfer) -> dict[str, Any]:
 
 def get(session: Session, transfer_id: int) -> Transfer:
     t = session.get(Transfer, transfer_id)
+    if t is None:
+        raise TransferNotFound(f"transfer {transfer_id}")
+    return t
+
+
+# The API (complete, cancel) and the AMI consumer may move the same transfer at the same moment: each move
+# reads the history, appends one step and writes it back, so moves of one transfer take turns. Within a
+# process a lock does it (SQLite takes no row locks); across processes on PostgreSQL, SELECT ... FOR UPDATE.
+_LOCKS = tuple(threading.Lock() for _ in range(64))
+
+
+@contextmanager
+def locked(transfer_id: int) -> Iterator[None]:
+    with _LOCKS[transfer_id % len(_LOCKS)]:
+        yield
+
+
+def fresh(session: Session, transfer_id: int) -> Transfer:
+    """The row as stored now (not as this session last saw it), locked until commit where the database can."""
+    t = session.get(Transfer, transfer_id, with_for_update=True, populate_existing=True)
     if t is None:
         raise TransferNotFound(f"transfer {transfer_id}")
     return t

@@ -189,8 +189,8 @@ async def step(desk: Desk, transfer_id: int, who: Who | None,
                decide: Callable[[Transfer], Move | None], channel: str | None = None) -> dict[str, Any]:
     """Load, decide one move, store it (and the case note when it ends), publish it; the transfer as it is now."""
     def run() -> tuple[dict[str, Any], list[ConsoleEvent]]:
-        with desk.sessions() as session:
-            t = store.get(session, transfer_id)
+        with store.locked(transfer_id), desk.sessions() as session:
+            t = store.fresh(session, transfer_id)
             move = decide(t)
             if move is None:
                 return store.to_out(t), []

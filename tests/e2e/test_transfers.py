@@ -1,0 +1,289 @@
+"""Real transfers and call-backs: a SIPp caller, the operator's SIPp phone and a SIPp agency on the trunk address."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from app import names
+from app.db.models import Call, CallbackRequest, Case
+from app.db.models_cases import CaseEventRecord
+from tests.e2e.conftest import Env
+from tests.e2e.helpers import OperatorPhone, call_of, new_caller
+from tests.support.ami_events import AmiRecorder
+from tests.support.sipp import SippRun
+from tests.support.sipp_agency import agency, answering_scenario, busy_scenario, talking_caller
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.asterisk
+EXTENSION = "1003"
+_SLOT = int(os.environ.get("TD_TEST_SLOT", "0"))
+_phone_ports = itertools.count(15090 + 2000 * _SLOT)
+
+
+@dataclass
+class Desk:
+    """The operator at the console: a signed-in API client, the registered SIPp phone, and AMI to look with."""
+
+    env: Env
+    api: httpx.Client
+    phone: OperatorPhone
+    ami: AmiRecorder
+    agency_id: int
+
+    def channels(self) -> list[dict[str, Any]]:
+        reply = self.env.ami({"Action": "CoreShowChannels"})
+        return [dict(m) for m in (reply if isinstance(reply, list) else [reply]) if m.get("Event") == "CoreShowChannel"]
+
+    def channel(self, uniqueid: str) -> dict[str, Any] | None:
+        return next((c for c in self.channels() if c.get("Uniqueid") == uniqueid), None)
+
+    def operator_leg(self) -> dict[str, Any] | None:
+        return next((c for c in self.channels() if c["Channel"].startswith(f"PJSIP/{EXTENSION}-")), None)
+
+    def answered_call(self, caller: str) -> str:
+        """The caller's uniqueid once the operator's phone is bridged with it."""
+        def bridged() -> str | None:
+            call = call_of(self.env, caller)
+            me, them = self.operator_leg(), call and self.channel(call.uniqueid)
+            if call and me and them and me.get("BridgeId") and me["BridgeId"] == them.get("BridgeId"):
+                return call.uniqueid
+            return None
+        return wait_until(bridged, f"{caller} answered by {EXTENSION}", timeout=60)
+
+    def case_for(self, uniqueid: str) -> str:
+        response = self.api.post("/api/cases", json={
+            "citizen_name": "Nguyễn Văn An", "citizen_phone": "0905999000", "channel": "phone",
+            "content": "Cây đổ chắn đường Hùng Vương, cần xử lý gấp", "call_uniqueid": uniqueid})
+        assert response.status_code == 201, response.text
+        code: str = response.json()["code"]
+        return code
+
+    def transfer(self, uniqueid: str, case_code: str | None = None) -> dict[str, Any]:
+        response = self.api.post(f"/api/calls/{uniqueid}/transfer", json={"agency_id": self.agency_id,
+                                                                          "case_code": case_code})
+        assert response.status_code == 201, response.text
+        out: dict[str, Any] = response.json()
+        return out
+
+    def state(self, transfer_id: int) -> dict[str, Any]:
+        response = self.api.get(f"/api/transfers/{transfer_id}")
+        assert response.status_code == 200, response.text
+        out: dict[str, Any] = response.json()
+        return out
+
+    def reaches(self, transfer_id: int, state: str, timeout: float = 40) -> dict[str, Any]:
+        return wait_until(lambda: (s := self.state(transfer_id))["state"] == state and s,
+                          f"transfer {transfer_id} {state}", timeout=timeout)
+
+    def hang_up_all(self) -> None:
+        """A killed SIPp sends no BYE: end every channel so the next test finds the operator's phone free."""
+        if self.channels():
+            self.env.ami({"Action": "Hangup", "Channel": "/.*/"})
+        wait_until(lambda: not self.channels(), "no channel left")
+
+    def together(self, uniqueid: str) -> bool:
+        me, them = self.operator_leg(), self.channel(uniqueid)
+        return bool(me and them and me.get("BridgeId") and me["BridgeId"] == them.get("BridgeId"))
+
+
+@pytest.fixture(scope="module")
+def desk(env: Env) -> Iterator[Desk]:
+    admin = env.api
+    password = secrets.token_urlsafe(12)
+    response = admin.post("/api/admin/operators", json={"username": f"xfer{_SLOT}", "display_name": "Chuyển máy",
+                                                         "password": password, "extension": EXTENSION})
+    assert response.status_code == 201, response.text
+    token = admin.post("/api/auth/login", json={"username": f"xfer{_SLOT}", "password": password}).json()["token"]
+    response = admin.post("/api/admin/agencies", json={
+        "kind": "commune", "name": "UBND phường An Mỹ", "jurisdiction": "quang-nam", "phone": "02353812345"})
+    assert response.status_code == 201, response.text
+    phone = OperatorPhone(env, EXTENSION, next(_phone_ports)).register()
+    phone.skills({names.SKILL_GENERAL: 0})
+    recorder = AmiRecorder(env.settings.ami_port, env.settings.ami_username, env.stack.secrets["ami_secret"]).start()
+    api = httpx.Client(base_url=str(admin.base_url), timeout=30, headers={"Authorization": f"Bearer {token}"})
+    try:
+        yield Desk(env, api, phone, recorder, response.json()["id"])
+    finally:
+        api.close()
+        recorder.stop()
+
+
+@pytest.fixture
+def on_call(desk: Desk) -> Iterator[tuple[str, list[SippRun]]]:
+    """A caller (keying 0, then talking) answered by the operator; yields its uniqueid and the SIPp runs to stop."""
+    uas = desk.phone.answer(timeout_s=120)
+    desk.phone.api("login")
+    number = new_caller()
+    runs = [uas, talking_caller(desk.env.sipp, "1022", number, "0", talk_s=60)]
+    try:
+        yield desk.answered_call(number), runs
+    finally:
+        desk.phone.api("logout")
+        desk.hang_up_all()
+        for run in runs:
+            run.stop()
+
+
+def recording_size(env: Env, uniqueid: str) -> int:
+    call = call_of_uniqueid(env, uniqueid)
+    assert call.recording_path, "the call has no recording"
+    assert env.stack.asterisk is not None
+    host = env.stack.asterisk.runtime.host_path(call.recording_path)
+    return host.stat().st_size if host.exists() else 0
+
+
+def call_of_uniqueid(env: Env, uniqueid: str) -> Call:
+    with env.sessions() as session:
+        call = session.scalar(select(Call).where(Call.uniqueid == uniqueid))
+        assert call is not None
+        return call
+
+
+def case_notes(env: Env, code: str) -> list[CaseEventRecord]:
+    with env.sessions() as session:
+        case = session.scalar(select(Case).where(Case.code == code))
+        assert case is not None
+        return [e for e in session.scalars(select(CaseEventRecord).where(CaseEventRecord.case_id == case.id)
+                                           .order_by(CaseEventRecord.seq)) if e.action == "note_transfer"]
+
+
+def test_given_agency_answers_when_operator_completes_then_caller_and_agency_share_a_bridge_and_recording_grows(
+        desk: Desk, on_call: tuple[str, list[SippRun]]) -> None:
+    uniqueid, runs = on_call
+    runs.append(agency(desk.env.sipp, desk.env.settings.trunk_port, answering_scenario(ring_ms=1500)))
+    code = desk.case_for(uniqueid)
+    started = desk.transfer(uniqueid, code)
+    assert started["state"] == "dialing" and started["target_number"] == "02353812345"
+    desk.reaches(started["id"], "consulting")
+    operator = desk.operator_leg()
+    assert operator is not None and not desk.together(uniqueid)  # the operator talks to the agency first
+    done = desk.api.post(f"/api/transfers/{started['id']}/complete")
+    assert done.status_code == 200, done.text
+    assert done.json()["state"] == "completed"
+    caller = desk.channel(uniqueid)
+    assert caller is not None
+    bridge = caller["BridgeId"]
+    # Once the Local channels step aside, the agency's trunk leg enters the caller's own bridge.
+    entered = desk.ami.wait_for("agency in the caller's bridge", Event="BridgeEnter", BridgeUniqueid=bridge)
+    wait_until(lambda: [e for e in desk.ami.matching(Event="BridgeEnter", BridgeUniqueid=bridge)
+                        if e["Channel"].startswith(f"PJSIP/{names.TRUNK_ENDPOINT}-")
+                        and e["Uniqueid"] != uniqueid], "the agency's trunk leg entered the caller's bridge")
+    assert entered
+    assert desk.operator_leg() is None  # the operator's phone is free
+    desk.ami.wait_for("AttendedTransfer", Event="AttendedTransfer", Result="Success")
+    size = recording_size(desk.env, uniqueid)
+    wait_until(lambda: recording_size(desk.env, uniqueid) > size + 8000, "the recording growing after the handover")
+    notes = case_notes(desk.env, code)
+    assert [n.data["state"] for n in notes] == ["dialing", "completed"]
+    assert notes[-1].data["number"] == "02353812345" and notes[-1].to_status == "received"
+
+
+def test_given_consulting_when_operator_cancels_then_operator_is_back_with_the_caller(
+        desk: Desk, on_call: tuple[str, list[SippRun]]) -> None:
+    uniqueid, runs = on_call
+    runs.append(agency(desk.env.sipp, desk.env.settings.trunk_port, answering_scenario(ring_ms=500)))
+    started = desk.transfer(uniqueid)
+    desk.reaches(started["id"], "consulting")
+    done = desk.api.post(f"/api/transfers/{started['id']}/cancel")
+    assert done.status_code == 200, done.text
+    assert (done.json()["state"], done.json()["outcome"]) == ("cancelled", "cancelled")
+    assert desk.together(uniqueid)
+    again = desk.api.post(f"/api/transfers/{started['id']}/complete")
+    assert again.status_code == 409 and again.json()["error_id"] == "transfer_ended"
+
+
+def test_given_agency_busy_when_transferring_then_failed_busy_and_operator_back_with_the_caller(
+        desk: Desk, on_call: tuple[str, list[SippRun]]) -> None:
+    uniqueid, runs = on_call
+    runs.append(agency(desk.env.sipp, desk.env.settings.trunk_port, busy_scenario()))
+    started = desk.transfer(uniqueid)
+    failed = desk.reaches(started["id"], "failed")
+    assert failed["outcome"] == "busy"
+    wait_until(lambda: desk.together(uniqueid), "operator back with the caller")
+    told = desk.api.get("/api/console/events", params={"after": 0})
+    assert told.status_code == 200, told.text
+    transfer_events = [e for e in told.json()["events"] if e["kind"] == "transfer"
+                       and e["payload"]["id"] == started["id"]]
+    assert transfer_events and transfer_events[-1]["payload"]["outcome"] == "busy"
+
+
+def test_given_web_app_restarted_while_consulting_when_completing_then_it_still_works(
+        desk: Desk, on_call: tuple[str, list[SippRun]]) -> None:
+    uniqueid, runs = on_call
+    runs.append(agency(desk.env.sipp, desk.env.settings.trunk_port, answering_scenario(ring_ms=500)))
+    started = desk.transfer(uniqueid)
+    desk.reaches(started["id"], "consulting")
+    desk.env.stack.web.stop()
+    desk.env.stack.web.start()
+    assert desk.state(started["id"])["state"] == "consulting"
+    done = desk.api.post(f"/api/transfers/{started['id']}/complete")
+    assert done.status_code == 200, done.text
+    assert done.json()["state"] == "completed"
+    assert desk.operator_leg() is None and desk.channel(uniqueid) is not None
+
+
+def test_given_caller_on_the_line_when_blind_transfer_to_114_then_trunk_receives_invite_to_114(
+        desk: Desk, on_call: tuple[str, list[SippRun]]) -> None:
+    uniqueid, runs = on_call
+    police = desk.env.sipp.answer("127.0.0.2", desk.env.settings.trunk_port, timeout_s=90)
+    runs.append(police)
+    code = desk.case_for(uniqueid)
+    response = desk.api.post(f"/api/calls/{uniqueid}/blind-transfer", json={"number": "114", "case_code": code})
+    assert response.status_code == 201, response.text
+    assert (response.json()["kind"], response.json()["state"]) == ("blind", "completed")
+    assert police.messages is not None
+    wait_until(lambda: "INVITE sip:114@" in police.messages.read_text(errors="replace")  # type: ignore[union-attr]
+               if police.messages.exists() else False, "INVITE to 114 on the trunk")  # type: ignore[union-attr]
+    wait_until(lambda: desk.operator_leg() is None, "the operator's phone free again")
+    assert call_of_uniqueid(desk.env, uniqueid).outcome == "emergency_114"
+    with desk.env.sessions() as session:
+        case = session.scalar(select(Case).where(Case.code == code))
+        assert case is not None and case.status == "referred_emergency"
+
+
+def test_given_callback_request_when_operator_calls_back_then_trunk_receives_the_citizens_number(
+        desk: Desk) -> None:
+    citizen = new_caller()
+    with desk.env.sessions() as session:
+        request = CallbackRequest(uniqueid=f"cbtest-{citizen}", phone=citizen, reason="queue_timeout", kind="callback",
+                                  status="open", created_at=datetime.now(UTC))
+        session.add(request)
+        session.commit()
+        request_id = request.id
+    uas = desk.phone.answer(timeout_s=90)
+    line = agency(desk.env.sipp, desk.env.settings.trunk_port, answering_scenario(ring_ms=500))
+    try:
+        response = desk.api.post(f"/api/callbacks/{request_id}/call")
+        assert response.status_code == 200, response.text
+        assert response.json()["status"] == "calling" and response.json()["callback"]["attempts"] == 1
+        assert line.messages is not None
+        wait_until(lambda: line.messages.exists()  # type: ignore[union-attr]
+                   and f"INVITE sip:{citizen}@" in line.messages.read_text(errors="replace"),  # type: ignore[union-attr]
+                   "the call-back's INVITE on the trunk")
+        leg = wait_until(lambda: (c := desk.operator_leg()) and c.get("BridgeId") and c, "the citizen answering")
+        desk.env.ami({"Action": "Hangup", "Channel": leg["Channel"]})
+        wait_until(lambda: callback(desk.env, request_id).last_result == "answered", "the call-back's result")
+        result = desk.api.post(f"/api/callbacks/{request_id}/result", json={"result": "reached", "close": True})
+        assert result.status_code == 200, result.text
+        assert (result.json()["status"], result.json()["last_result"]) == ("closed", "reached")
+    finally:
+        desk.hang_up_all()
+        uas.stop()
+        line.stop()
+
+
+def callback(env: Env, request_id: int) -> CallbackRequest:
+    with env.sessions() as session:
+        request = session.get(CallbackRequest, request_id)
+        assert request is not None
+        return request
