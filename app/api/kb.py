@@ -89,6 +89,7 @@ async def search(request: Request, q: str = Query("", max_length=200), topic: st
 @router.get("/kb/{article_id}", response_model=KbOut)
 async def read(request: Request, article_id: int,
                _who: Principal = Depends(allowed("GET", "/api/kb/{article_id}"))) -> KbOut:
+    await ensure_samples(request)
     return await in_session(request, lambda s: KbOut.model_validate(kb.get(s, article_id)))
 
 

@@ -96,6 +96,8 @@ def _load(session: Session, article_id: int) -> Any:
 @router.get("/admin/kb/{article_id}")
 async def edit_form(request: Request, article_id: int,
                     page: Page = Depends(page_user("GET", "/admin/kb/{article_id}"))) -> Response:
+    await ensure_samples(request)
+
     def work(session: Session) -> tuple[dict[str, Any], dict[str, str]]:
         article = _load(session, article_id)
         return {f: getattr(article, f) for f in kb.FIELDS}, topic_names(session)

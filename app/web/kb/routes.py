@@ -38,6 +38,8 @@ async def search_page(request: Request, q: str = Query("", max_length=200), topi
 @router.get("/kb/{article_id}")
 async def article_page(request: Request, article_id: int, page: Page = Depends(page_user("GET", "/kb/{article_id}")),
                        ) -> Response:
+    await ensure_samples(request)
+
     def work(session: Session) -> dict[str, object]:
         try:
             article = kb.get(session, article_id)
