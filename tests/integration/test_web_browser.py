@@ -8,7 +8,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -156,9 +156,6 @@ def test_given_operator_in_chromium_when_a_call_pops_and_is_answered_then_the_ca
             assert case.status == "forwarded_to_focal_point"
             assert case.citizen_phone == CALLER and case.agency_id is not None
 
-        page.goto(base + "/kb?q=buu+chinh")
-        assert page.locator("[data-testid=kb-result]").count() >= 1
-        _shot(page, tmp_path, f"kb-search-{tag}")
         page.goto(base + "/console?lang=en")
         expect(page).to_have_title("Operator console · 1022 Hotline")
         expect(page.locator("#me-ext")).to_have_text("1001")
@@ -167,3 +164,22 @@ def test_given_operator_in_chromium_when_a_call_pops_and_is_answered_then_the_ca
         expect(page.locator("#case-code")).to_contain_text(case.code)
         assert page.input_value("#f-citizen_name") == "Nguyễn Văn An"
         _shot(page, tmp_path, f"console-en-{tag}")
+
+        # the call ends: wrap-up with its timer, ended early with the button; F9 then toggles available / paused
+        until = (datetime.now(UTC) + timedelta(seconds=120)).isoformat()
+        _event(site, "complete", {"uniqueid": UNIQUEID, "reason": "caller", "wrapup_until": until})
+        expect(page.locator("#wrapup-timer")).to_contain_text("s left")
+        assert page.get_attribute("#pop", "data-state") == "ended"
+        _shot(page, tmp_path, f"console-wrapup-{tag}")
+        page.click("#wrapup-end")
+        expect(page.locator("#state-control")).not_to_have_attribute("data-state", "wrapup")
+        page.keyboard.press("F9")
+        expect(page.locator("#state-control")).to_have_attribute("data-state", "available")
+        page.select_option("#pause-reason", "meal")
+        page.keyboard.press("F9")
+        expect(page.locator("#state-control")).to_have_attribute("data-state", "paused")
+        expect(page.locator("#state-current")).to_contain_text("Meal")
+
+        page.goto(base + "/kb?q=buu+chinh&lang=vi")
+        assert page.locator("[data-testid=kb-result]").count() >= 1
+        _shot(page, tmp_path, f"kb-search-{tag}")

@@ -77,7 +77,8 @@
       throw new ApiError(0, null, path);
     }
     const date = response.headers.get("date");
-    if (date) S.skew = Date.parse(date) - Date.now(); // the server's clock drives wrap-up timers
+    // The server's clock drives wrap-up timers; its Date header is cut to the second, so take the middle.
+    if (date) S.skew = Date.parse(date) + 500 - Date.now();
     let data = null;
     if ((response.headers.get("content-type") || "").includes("application/json")) {
       try { data = await response.json(); } catch (err) { data = null; }
