@@ -129,6 +129,8 @@ def config_values(settings: Settings, secrets: dict[str, Any], paths: InstancePa
         TRANSFER_RING_S=str(settings.transfer_ring_s),
         # Asterisk's own no-answer timer on a warm transfer outlasts Dial()'s, so Dial reports NOANSWER first.
         ATXFER_NOANSWER_TIMEOUT=str(settings.transfer_ring_s + 10),
+        # Transfers and call-backs show the citizen or the agency the hotline's landline number (0235.1022).
+        HOTLINE_CALLERID=f'"1022" <{names.DIALLED_NUMBERS[1]}>',
     )
     return values
 

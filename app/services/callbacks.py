@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from app import names
 from app.db.models import CallbackRequest, CallEvent
-from app.services import channels
+from app.services import cases, channels
 from app.services.case_access import Who
 from app.services.transfer_errors import CallbackClosed, CallbackNotFound, NoCallbackNumber, NoVoiceMessage, PhoneBusy
 from app.services.transfers import Desk, desk_extension, dial_number
@@ -95,7 +95,7 @@ async def call(desk: Desk, settings: Settings, who: Who, callback_id: int) -> di
         await channels.act(desk.send, {
             "Action": "Originate", "Channel": f"PJSIP/{extension}", "Context": names.CTX_CALLBACK, "Exten": number,
             "Priority": "1", "Async": "true", "Timeout": str(RING_OPERATOR_MS), "ChannelId": leg,
-            "CallerID": f"Goi lai <{number}>", "Variable": variables})
+            "CallerID": f'"Goi lai / Call back" <{number}>', "Variable": variables})
     except (channels.AmiUnavailable, channels.ActionRefused):
         await asyncio.to_thread(_set_result, desk, callback_id, "not_started")
         raise
@@ -119,9 +119,9 @@ async def record_result(desk: Desk, who: Who, callback_id: int, result: str, clo
             request = _get(session, callback_id)
             if request.status != "open":
                 raise CallbackClosed(str(callback_id))
-            request.last_result, request.handled_by = result, who.actor[:64]
             if case_code:
-                request.case_code = case_code.strip()[:16]
+                request.case_code = cases.find(session, case_code).code  # 404 for a mistyped code
+            request.last_result, request.handled_by = result, who.actor[:64]
             if close:
                 request.status = "closed"
             session.add(CallEvent(uniqueid=request.uniqueid, at=desk.clock(), kind="callback_result",
