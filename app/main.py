@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -55,6 +56,9 @@ def _seed_operators(sessions: Any, extensions: list[str]) -> None:
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
+    # Pops are stored by threads that take the GIL back after every SQLite call; with the default 5 ms switch
+    # interval each of those waits could last 5 ms while the event loop was busy (measured by bench/screenpop).
+    sys.setswitchinterval(0.001)
     secrets = secret_store.read(settings.var_dir / "secrets.json")
     engine = get_engine()
     sessions = session_factory(engine)

@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import zlib
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import names
 from app.db.models import Operator
 from app.db.models_console import ConsoleEvent
-from app.services import console_feed, console_state, operators, screenpop
+from app.services import console_feed, console_state, operators, screenpop, write_gate
 
 log = logging.getLogger("ami.console")
 QUEUE_KINDS = {"AgentCalled": "pop", "AgentConnect": "connect", "AgentComplete": "complete",
@@ -88,7 +90,10 @@ class ConsoleWorker:
         self.wrapup_s, self.clock = wrapup_s, clock
         self.queues: list[asyncio.Queue[Job]] = [asyncio.Queue(maxsize=50_000) for _ in range(shards + 1)]
         self.transfers = _transfer_module()
-        self.delivered = 0
+        # Own threads: a pop never waits for a free thread behind call records or API requests.
+        self.executor = ThreadPoolExecutor(max_workers=shards, thread_name_prefix="console")
+        self.gate = write_gate.gate_for(sessions)
+        self._known: tuple[float, frozenset[str]] = (0.0, frozenset())
 
     def wants(self, event: dict[str, str]) -> bool:
         return is_console_event(event) or (self.transfers is not None and is_transfer_event(event))
@@ -116,12 +121,12 @@ class ConsoleWorker:
             while len(jobs) < BATCH and not queue.empty():
                 jobs.append(queue.get_nowait())
             try:
-                stored = await asyncio.to_thread(self.store, jobs)
+                loop = asyncio.get_running_loop()
+                stored = await loop.run_in_executor(self.executor, self.store, jobs)
             except Exception:
                 log.exception("could not store %d console events", len(jobs))
                 continue
             await console_feed.publish_rows(self.redis, stored.rows, self.sessions)
-            self.delivered += len(stored.rows)
             for extension in stored.wrapups:
                 await self._after_wrapup_start(extension)
 
@@ -143,50 +148,68 @@ class ConsoleWorker:
     def _store(self, jobs: Sequence[Job]) -> Stored:
         stored = Stored()
         with self.sessions() as session:
-            keys = [k for k in (dedupe_key(j.event) for j in jobs) if k]
-            seen = set(session.scalars(select(ConsoleEvent.dedupe_key)
-                                       .where(ConsoleEvent.dedupe_key.in_(keys)))) if keys else set()
-            for job in jobs:
-                key = dedupe_key(job.event)
-                if key is not None and key in seen:
-                    continue  # already stored: a replayed event changes nothing, not even the wrap-up
-                if key is not None:
-                    seen.add(key)
-                row = self._row(session, job, key, stored)
-                if row is not None:
-                    stored.rows.append(row)
-            session.commit()
+            known = self._operators(session)
+            # First read what the messages show, writing nothing (WAL readers never wait for the writer) ...
+            ready = {n: self._payload(session, job) for n, job in enumerate(jobs)
+                     if extension_of(job.event) in known and job.event.get("Event") != "AgentComplete"}
+            # ... then write: one writer at a time in this process, console events before call records.
+            with self.gate.hold(urgent=True):
+                keys = [k for k in (dedupe_key(j.event) for j in jobs) if k]
+                seen = set(session.scalars(select(ConsoleEvent.dedupe_key)
+                                           .where(ConsoleEvent.dedupe_key.in_(keys)))) if keys else set()
+                for n, job in enumerate(jobs):
+                    ext, key = extension_of(job.event), dedupe_key(job.event)
+                    if ext not in known or (key is not None and key in seen):
+                        continue  # already stored: a replayed event changes nothing, not even the wrap-up
+                    if key is not None:
+                        seen.add(key)
+                    row = self._row(session, job, str(ext), key, stored, ready.get(n))
+                    if row is not None:
+                        stored.rows.append(row)
+                session.commit()
         return stored
 
-    def _row(self, session: Session, job: Job, key: str | None, stored: Stored) -> ConsoleEvent | None:
-        event, at = job.event, job.at
-        ext = extension_of(event)
-        if ext is None or session.get(Operator, ext) is None:
-            return None
+    def _operators(self, session: Session) -> frozenset[str]:
+        """Operators' extensions, re-read now and then: events of other devices are not for a console."""
+        at, known = self._known
+        if time.monotonic() - at > 30 or not known:
+            known = frozenset(session.scalars(select(Operator.extension)))
+            self._known = (time.monotonic(), known)
+        return known
+
+    def _payload(self, session: Session, job: Job) -> dict[str, Any] | None:
+        """What the console is told, for the events that need no write to know it."""
+        event, kind = job.event, job.event.get("Event", "")
         uniqueid = event.get("Uniqueid") or None
+        if kind == "AgentCalled":
+            return screenpop.build_pop(session, event, job.at)
+        if kind == "AgentConnect":
+            return {"uniqueid": uniqueid, "caller": event.get("CallerIDNum"), "queue": event.get("Queue"),
+                    "operator_channel": event.get("DestChannel"), "caller_channel": event.get("Channel"),
+                    "hold_s": _int(event.get("HoldTime")), "ami_timestamp": _float(event.get("Timestamp"))}
+        if kind == "AgentRingNoAnswer":
+            return {"uniqueid": uniqueid, "caller": event.get("CallerIDNum"), "queue": event.get("Queue"),
+                    "ring_s": _int(event.get("RingTime"))}
+        return None
+
+    def _row(self, session: Session, job: Job, ext: str, key: str | None, stored: Stored,
+             payload: dict[str, Any] | None) -> ConsoleEvent | None:
+        event, at = job.event, job.at
         kind = event.get("Event", "")
+        uniqueid = event.get("Uniqueid") or None
         if kind == DEVICE_EVENT:
             state = event.get("State", "")
             if not console_state.set_device_state(session, ext, state):
                 return None
-            payload: dict[str, Any] = {"device_state": state, "registered": console_state.registered(state)}
-            return console_feed.add(session, ext, "device", payload, None, key, now=at)
-        if kind == "AgentCalled":
-            payload = screenpop.build_pop(session, event, at)
-        elif kind == "AgentConnect":
-            payload = {"uniqueid": uniqueid, "caller": event.get("CallerIDNum"), "queue": event.get("Queue"),
-                       "operator_channel": event.get("DestChannel"), "caller_channel": event.get("Channel"),
-                       "hold_s": _int(event.get("HoldTime")), "ami_timestamp": _float(event.get("Timestamp"))}
-        elif kind == "AgentComplete":
+            return _insert(session, ext, "device", {"device_state": state,
+                                                    "registered": console_state.registered(state)}, None, key, at)
+        if kind == "AgentComplete":
             until = console_state.start_wrapup(session, ext, at, self.wrapup_s)
             if until is not None:
                 stored.wrapups.append(ext)
             payload = {"uniqueid": uniqueid, "reason": event.get("Reason"),
                        "wrapup_until": until.isoformat() if until else None, "talk_s": _int(event.get("TalkTime"))}
-        else:
-            payload = {"uniqueid": uniqueid, "caller": event.get("CallerIDNum"), "queue": event.get("Queue"),
-                       "ring_s": _int(event.get("RingTime"))}
-        return console_feed.add(session, ext, QUEUE_KINDS[kind], payload, uniqueid, key, now=at)
+        return _insert(session, ext, QUEUE_KINDS[kind], payload or {}, uniqueid, key, at)
 
     async def _after_wrapup_start(self, extension: str) -> None:
         """Pause the member in app_queue (the database already says so), then tell the consoles."""
@@ -229,6 +252,17 @@ async def publish_state(sessions: sessionmaker[Session], redis: Any, extension: 
 
     row = await asyncio.to_thread(store)
     await console_feed.publish_rows(redis, [row], sessions)
+
+
+def _insert(session: Session, extension: str, kind: str, payload: dict[str, Any], uniqueid: str | None,
+            key: str | None, at: datetime) -> ConsoleEvent:
+    """One console row by a plain INSERT (the ORM's unit of work costs more than the whole pop's queries);
+    the returned object is detached, for publishing."""
+    table = cast(Table, ConsoleEvent.__table__)
+    values = {"extension": extension, "kind": kind, "uniqueid": uniqueid, "dedupe_key": key, "payload": payload,
+              "created_at": at, "published": False}
+    new_id = session.execute(insert(table).values(**values).returning(table.c.id)).scalar_one()
+    return ConsoleEvent(id=new_id, **values)
 
 
 def _float(value: str | None) -> float | None:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import names
 from app.db.models import Alert, Call, CallEvent
 from app.services import calls as call_service
+from app.services import write_gate
 
 log = logging.getLogger("ami.consumer")
 
@@ -69,7 +70,7 @@ class EventConsumer:
             log.error("AMI event queue full; dropping %s", event.get("Event"))
 
     def _apply(self, event: dict[str, str], at: datetime, replay: bool) -> None:
-        with self.sessions() as session:
+        with write_gate.gate_for(self.sessions).hold(), self.sessions() as session:
             if replay and already_applied(session, event):
                 return
             call_service.apply_ami_event(session, event, at)

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.services import scheduler_lock
+from app.services import scheduler_lock, write_gate
 
 log = logging.getLogger("ami.lease")
 LEASE_NAME = "ami-consumer"
@@ -28,7 +28,7 @@ def holder_id() -> str:
 
 def db_acquire(sessions: sessionmaker[Session], holder: str, name: str = LEASE_NAME) -> Acquire:
     def acquire(now: datetime, lease: timedelta) -> bool:
-        with sessions() as session:
+        with write_gate.gate_for(sessions).hold(), sessions() as session:
             return scheduler_lock.acquire(session, name, holder, now, lease)
     return acquire
 

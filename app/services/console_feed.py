@@ -126,7 +126,8 @@ def mark_published(sessions: sessionmaker[Session] | None, ids: Iterable[int]) -
     if sessions is None:
         from app.db.session import session_factory
         sessions = session_factory()
-    with sessions() as session:
+    from app.services.write_gate import gate_for
+    with gate_for(sessions).hold(), sessions() as session:
         session.execute(update(ConsoleEvent).where(ConsoleEvent.id.in_(list(ids))).values(published=True))
         session.commit()
 
