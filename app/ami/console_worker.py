@@ -30,8 +30,8 @@ log = logging.getLogger("ami.console")
 QUEUE_KINDS = {"AgentCalled": "pop", "AgentConnect": "connect", "AgentComplete": "complete",
                "AgentRingNoAnswer": "ringnoanswer"}
 DEVICE_EVENT = "DeviceStateChange"
-# Events app.services.transfer_events folds into transfers and callbacks (XFER's module, when present).
-TRANSFER_EVENTS = frozenset({"AttendedTransfer", "BridgeEnter", "Hangup"})
+# Events app.services.transfer_events folds into transfers and call-backs (it reads no BridgeEnter).
+TRANSFER_EVENTS = frozenset({"AttendedTransfer", "Hangup"})
 TRANSFER_USEREVENTS = frozenset({names.USEREVENT_TRANSFER, names.USEREVENT_CALLBACK})
 BATCH = 64
 AmiSend = Callable[[dict[str, str]], Any]
@@ -77,8 +77,8 @@ class Stored:
 
 def _transfer_module() -> Any:
     try:
-        from app.services import transfer_events  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
+        from app.services import transfer_events
+    except ImportError:  # a checkout without transfers: queue and phone events still work
         return None
     return transfer_events
 
@@ -235,7 +235,7 @@ class ConsoleWorker:
             await console_feed.publish_rows(self.redis, rows, self.sessions)
 
     def _transfer(self, job: Job) -> list[ConsoleEvent]:
-        with self.sessions() as session:
+        with self.gate.hold(), self.sessions() as session:
             result = self.transfers.apply_ami_event(session, job.event, job.at)
             session.commit()
         return [r for r in result if isinstance(r, ConsoleEvent)] if isinstance(result, list | tuple) else []
