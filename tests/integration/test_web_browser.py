@@ -111,6 +111,8 @@ def test_given_operator_in_chromium_when_a_call_pops_and_is_answered_then_the_ca
     tag = "ws" if site.redis_url else "polling"
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 1600, "height": 1300}, locale="vi-VN")
+        errors: list[str] = []
+        page.on("pageerror", lambda err: errors.append(str(err)))  # e.g. one console script calling a missing part
         page.goto(base + "/console")
         assert "/login" in page.url
         page.fill("#username", "op1")
@@ -179,6 +181,10 @@ def test_given_operator_in_chromium_when_a_call_pops_and_is_answered_then_the_ca
         page.keyboard.press("F9")
         expect(page.locator("#state-control")).to_have_attribute("data-state", "paused")
         expect(page.locator("#state-current")).to_contain_text("Meal")
+        page.keyboard.press("Control+k")  # the answer tab and the KB inline search
+        expect(page.locator("#panel-answer")).to_be_visible()
+        expect(page.locator("#kb-results li").first).to_be_visible()
+        assert errors == []
 
         page.goto(base + "/kb?q=buu+chinh&lang=vi")
         assert page.locator("[data-testid=kb-result]").count() >= 1

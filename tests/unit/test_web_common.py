@@ -1,4 +1,4 @@
-"""Page machinery without services: CSRF tokens, safe redirects, translation tables, templates, console.js."""
+"""Page machinery without services: CSRF tokens, safe redirects, translation tables, templates, console scripts."""
 
 from __future__ import annotations
 
@@ -15,7 +15,10 @@ from app.web.common.templating import WEB_DIR, asset, environment
 from app.web.console import strings as _console  # noqa: F401  (registers texts)
 from app.web.kb import strings as _kb  # noqa: F401
 
-CONSOLE_JS = WEB_DIR / "console" / "static" / "console.js"
+CONSOLE_STATIC = WEB_DIR / "console" / "static"
+# The operator console's scripts in the order the page loads them: core first (opens window.TdConsole), main last.
+CONSOLE_JS = [CONSOLE_STATIC / f"console-{name}.js"
+              for name in ("core", "feed", "state", "form", "actions", "transfer", "main")]
 
 
 def test_given_session_tokens_when_making_csrf_tokens_then_each_token_has_its_own() -> None:
@@ -52,12 +55,28 @@ def test_given_every_template_then_it_compiles() -> None:
 
 
 def test_given_static_files_then_their_urls_carry_a_content_hash() -> None:
-    assert re.fullmatch(r"/static/console/console\.js\?v=[0-9a-f]{10}", asset("console/console.js"))
+    assert re.fullmatch(r"/static/console/console-core\.js\?v=[0-9a-f]{10}", asset("console/console-core.js"))
     assert re.fullmatch(r"/static/app\.css\?v=[0-9a-f]{10}", asset("app.css"))
 
 
+def test_given_the_console_page_then_it_loads_every_script_once_in_order_and_deferred() -> None:
+    assert sorted(CONSOLE_STATIC.glob("*.js")) == sorted(CONSOLE_JS)  # no script left out of the page
+    html = environment().get_template("console/console.html").render(
+        t=str, lang="vi", page=None, csrf="", path="/console", switch_url="", extension="", pause_reasons=[],
+        emergency_numbers=[], callback_results=[], js_texts={})
+    scripts = re.findall(r'<script src="([^"]+)"( defer)?></script>', html)
+    assert scripts == [(asset(f"console/{path.name}"), " defer") for path in CONSOLE_JS]
+
+
+def test_given_console_scripts_then_each_opens_with_its_purpose_and_stays_small() -> None:
+    for path in CONSOLE_JS:
+        lines = path.read_text().splitlines()
+        assert lines[0].startswith(f"// {path.name} — "), path.name
+        assert len(lines) < 300, (path.name, len(lines))
+
+
 def test_given_console_js_then_every_text_key_it_names_is_in_the_table() -> None:
-    source = CONSOLE_JS.read_text()
+    source = "\n".join(path.read_text() for path in CONSOLE_JS)
     keys = set(re.findall(r'T\("([a-z_.0-9]+)"', source))
     assert keys, "no T(...) calls found"
     literal = {k for k in keys if not k.endswith(".")}
@@ -68,6 +87,7 @@ def test_given_console_js_then_every_text_key_it_names_is_in_the_table() -> None
 def test_given_console_js_then_node_accepts_its_syntax() -> None:
     node = shutil.which("node") or shutil.which("nodejs")
     if node is None:
-        pytest.skip("node is not installed; the browser test covers console.js")
-    result = subprocess.run([node, "--check", str(CONSOLE_JS)], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
+        pytest.skip("node is not installed; the browser test covers the console scripts")
+    for path in CONSOLE_JS:
+        result = subprocess.run([node, "--check", str(path)], capture_output=True, text=True)
+        assert result.returncode == 0, (path.name, result.stderr)

@@ -1,4 +1,4 @@
-"""Texts of the operator console (Vietnamese, English); the "con." ones are also handed to console.js."""
+"""Texts of the operator console (Vietnamese, English); the "con." ones are also handed to its scripts."""
 
 from __future__ import annotations
 
