@@ -79,7 +79,8 @@ class CallbackResultIn(BaseModel):
 
 def desk(request: Request) -> Desk:
     state = request.app.state
-    return Desk(state.sessions, state.ami_link.send, getattr(state, "redis", None))
+    return Desk(state.sessions, state.ami_link.send, getattr(state, "redis", None),
+                ring_s=state.settings.transfer_ring_s)
 
 
 @router.post("/calls/{uniqueid}/transfer", response_model=TransferOut, status_code=201)

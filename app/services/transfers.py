@@ -55,6 +55,7 @@ class Desk:
     send: AmiSend
     redis: Any = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    ring_s: int | None = None  # how long the agency's phone rings (settings.transfer_ring_s); None: the dialplan's
 
     async def publish(self, rows: list[ConsoleEvent]) -> None:
         await console_feed.publish_rows(self.redis, rows, self.sessions)
@@ -138,6 +139,9 @@ async def start_warm(desk: Desk, who: Who, uniqueid: str, agency_id: int, case_c
     try:
         await channels.act(desk.send, {"Action": "Setvar", "Channel": operator.name,
                                        "Variable": f"__{names.VAR_TRANSFER}", "Value": str(transfer_id)})
+        if desk.ring_s:  # inherited by the agency's leg, where it overrides the dialplan's global default
+            await channels.act(desk.send, {"Action": "Setvar", "Channel": operator.name,
+                                           "Variable": f"__{names.VAR_TRANSFER_RING}", "Value": str(desk.ring_s)})
         await channels.act(desk.send, {"Action": "Atxfer", "Channel": operator.name, "Exten": number,
                                        "Context": names.CTX_TRANSFER})
     except (channels.AmiUnavailable, channels.ActionRefused) as exc:

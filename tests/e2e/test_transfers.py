@@ -21,10 +21,10 @@ from app.ami.link import AmiLink
 from app.db.models import Call, CallbackRequest, Case
 from app.db.models_cases import CaseEventRecord
 from tests.e2e.conftest import Env
-from tests.e2e.helpers import OperatorPhone, call_of, new_caller
+from tests.e2e.helpers import OperatorPhone, call_of, new_caller, queue_members
 from tests.support.ami_events import AmiRecorder
 from tests.support.sipp import SippRun
-from tests.support.sipp_agency import agency, answering_scenario, busy_scenario, talking_caller
+from tests.support.sipp_agency import agency, answering_scenario, busy_scenario, ringing_scenario, talking_caller
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.asterisk
@@ -88,6 +88,14 @@ class Desk:
         return wait_until(lambda: (s := self.state(transfer_id))["state"] == state and s,
                           f"transfer {transfer_id} {state}", timeout=timeout)
 
+    def ready(self) -> None:
+        """Logged in and not paused in app_queue (the previous call's wrap-up may still be ending)."""
+        def available() -> bool:
+            self.phone.api("login")  # re-applies the stored state: in the queue, not paused
+            mine = [m for m in queue_members(self.env, names.QUEUE_GENERAL) if m.get("Name") == EXTENSION]
+            return bool(mine) and mine[0].get("Paused") == "0"
+        wait_until(available, f"{EXTENSION} available in {names.QUEUE_GENERAL}", every=1.0)
+
     def hang_up_all(self) -> None:
         """A killed SIPp sends no BYE: end every channel so the next test finds the operator's phone free."""
         if self.channels():
@@ -132,7 +140,7 @@ def desk(env: Env) -> Iterator[Desk]:
 def on_call(desk: Desk) -> Iterator[tuple[str, list[SippRun]]]:
     """A caller (keying 0, then talking) answered by the operator; yields its uniqueid and the SIPp runs to stop."""
     uas = desk.phone.answer(timeout_s=120)
-    desk.phone.api("login")
+    desk.ready()
     number = new_caller()
     runs = [uas, talking_caller(desk.env.sipp, "1022", number, "0", talk_s=60)]
     try:
@@ -225,6 +233,33 @@ def test_given_agency_busy_when_transferring_then_failed_busy_and_operator_back_
     transfer_events = [e for e in told.json()["events"] if e["kind"] == "transfer"
                        and e["payload"]["id"] == started["id"]]
     assert transfer_events and transfer_events[-1]["payload"]["outcome"] == "busy"
+
+
+@contextlib.contextmanager
+def web_settings(env: Env, **changes: Any) -> Iterator[None]:
+    """Restart the web app with other settings for one test (the agency's ring time)."""
+    web = env.stack.web
+    original = web.settings
+    web.stop()
+    web.settings = original.model_copy(update=changes)
+    web.start()
+    try:
+        yield
+    finally:
+        web.stop()
+        web.settings = original
+        web.start()
+
+
+def test_given_agency_never_answers_when_transferring_then_failed_no_answer_and_operator_back_with_the_caller(
+        desk: Desk, on_call: tuple[str, list[SippRun]]) -> None:
+    uniqueid, runs = on_call
+    runs.append(agency(desk.env.sipp, desk.env.settings.trunk_port, ringing_scenario()))
+    with web_settings(desk.env, transfer_ring_s=4):
+        started = desk.transfer(uniqueid)
+        failed = desk.reaches(started["id"], "failed")
+    assert (failed["outcome"], failed["detail"]) == ("no_answer", "noanswer")
+    wait_until(lambda: desk.together(uniqueid), "operator back with the caller")
 
 
 def test_given_web_app_down_when_agency_answers_then_after_restart_transfer_is_consulting_and_completes(
@@ -331,3 +366,23 @@ def callback(env: Env, request_id: int) -> CallbackRequest:
         request = session.get(CallbackRequest, request_id)
         assert request is not None
         return request
+
+
+def test_given_voice_message_when_operator_plays_it_then_the_wav_is_served_and_nothing_outside(desk: Desk) -> None:
+    assert desk.env.stack.asterisk is not None
+    inside = f"{desk.env.stack.asterisk.inside_dir}/recordings/voicemail/xfer-test-{secrets.token_hex(3)}.wav"
+    host = desk.env.stack.asterisk.runtime.host_path(inside)
+    host.write_bytes(b"RIFF\x24\x00\x00\x00WAVEfmt ")
+    with desk.env.sessions() as session:
+        good = CallbackRequest(uniqueid="vm-good", phone="0905000111", reason="out_of_hours", kind="voicemail",
+                               status="open", created_at=datetime.now(UTC), voicemail_path=inside)
+        bad = CallbackRequest(uniqueid="vm-bad", phone="0905000111", reason="out_of_hours", kind="voicemail",
+                              status="open", created_at=datetime.now(UTC), voicemail_path="/etc/passwd")
+        session.add_all([good, bad])
+        session.commit()
+        ids = good.id, bad.id
+    played = desk.api.get(f"/api/callbacks/{ids[0]}/audio")
+    assert played.status_code == 200 and played.headers["content-type"] == "audio/wav"
+    assert played.content == host.read_bytes()
+    refused = desk.api.get(f"/api/callbacks/{ids[1]}/audio")
+    assert refused.status_code == 404 and refused.json()["error_id"] == "no_voice_message"

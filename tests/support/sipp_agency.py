@@ -43,8 +43,8 @@ def busy_scenario() -> str:
 
 def ringing_scenario() -> str:
     """Rings until the caller gives up (CANCEL), then ends the INVITE with 487."""
-    keep_cseq = ('<recv request="INVITE"><action><ereg regexp="CSeq: ([0-9]+)" search_in="msg" '
-                 'assign_to="cseq_line,invite_cseq"/></action></recv>\n')
+    keep_cseq = ('<recv request="INVITE"><action><ereg regexp="[0-9]+" search_in="hdr" header="CSeq:" '
+                 'assign_to="invite_cseq"/></action></recv>\n')
     return (HEADER + '<scenario name="agency rings">\n' + keep_cseq + _reply("100", "Trying")
             + _reply("180", "Ringing") + '<recv request="CANCEL"/>\n' + _reply("200", "OK")
             + _reply("487", "Request Terminated").replace("[last_CSeq:]", "CSeq: [$invite_cseq] INVITE")
@@ -61,6 +61,7 @@ def agency(sipp: Sipp, port: int, scenario: str, timeout_s: int = 90) -> SippRun
                      timeout_s=timeout_s)
     run.messages = sipp.host_dir / f"{name}.msg"
     wait_until(lambda: udp_bound(TRUNK_IP, port) or run.proc.poll() is not None, f"agency on {TRUNK_IP}:{port}")
+    assert run.proc.poll() is None, f"the agency's SIPp stopped at once:\n{run.output()}"
     return run
 
 

@@ -127,6 +127,13 @@ def start(b: Bench) -> dict[str, Any]:
     return out
 
 
+def test_given_ring_time_when_warm_transfer_starts_then_agency_leg_inherits_it(bench: Bench) -> None:
+    bench.desk.ring_s = 7
+    start(bench)
+    assert {"Action": "Setvar", "Channel": OPERATOR, "Variable": "__TD_TRANSFER_RING", "Value": "7"} \
+        in bench.ami.actions
+
+
 def test_given_answered_call_when_warm_transfer_starts_then_row_first_then_setvar_and_atxfer(bench: Bench) -> None:
     out = start(bench)
     assert (out["state"], out["kind"], out["extension"], out["target_number"]) == ("dialing", "attended", "1001",
