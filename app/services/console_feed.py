@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from redis.exceptions import RedisError
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.models_console import ConsoleEvent
@@ -132,13 +132,10 @@ def mark_published(sessions: sessionmaker[Session] | None, ids: Iterable[int]) -
         session.commit()
 
 
-def rows_after(session: Session, extension: str, after: int, limit: int = POLL_LIMIT,
-               overlap_since: datetime | None = None) -> list[ConsoleEvent]:
-    """Rows of one console with id > after, oldest first; with overlap_since also recent rows below after."""
-    newer = ConsoleEvent.id > after
-    cond = or_(newer, ConsoleEvent.created_at >= overlap_since) if overlap_since is not None else newer
-    stmt = (select(ConsoleEvent).where(ConsoleEvent.extension == extension, cond)
-            .order_by(ConsoleEvent.id).limit(limit))
+def recent_upto(session: Session, extension: str, upto: int, since: datetime) -> list[ConsoleEvent]:
+    """Rows of one console with id <= upto created since `since` (the polling overlap)."""
+    stmt = (select(ConsoleEvent).where(ConsoleEvent.extension == extension, ConsoleEvent.id <= upto,
+                                       ConsoleEvent.created_at >= since).order_by(ConsoleEvent.id))
     return list(session.scalars(stmt))
 
 
@@ -154,12 +151,15 @@ def last_id(session: Session, extension: str) -> int:
 
 
 def poll(session: Session, extension: str, after: int, now: datetime) -> dict[str, Any]:
-    """The polling fallback: events after `after` (plus a short overlap), and the id to ask from next."""
-    rows = rows_after(session, extension, after, overlap_since=now - POLL_OVERLAP)
-    newest = max((r.id for r in rows), default=0)
-    if len([r for r in rows if r.id > after]) < POLL_LIMIT:
-        newest = max(newest, after, last_id(session, extension))
-    return {"events": [to_out(r) for r in rows], "last_id": newest}
+    """The polling fallback: the newest events after `after` (plus a short overlap), and the id to ask from next.
+
+    A console far behind gets the newest POLL_LIMIT events: a pop of long ago is no use while a phone rings,
+    and the calls themselves stay in the call history.
+    """
+    rows = {r.id: r for r in newest_after(session, extension, after, POLL_LIMIT)}
+    rows.update({r.id: r for r in recent_upto(session, extension, after, now - POLL_OVERLAP)})
+    events = [to_out(rows[i]) for i in sorted(rows)]
+    return {"events": events, "last_id": max(after, last_id(session, extension))}
 
 
 def unpublished(session: Session, above_id: int, older_than: datetime, limit: int = 500) -> list[ConsoleEvent]:

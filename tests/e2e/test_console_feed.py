@@ -18,7 +18,7 @@ from tests.e2e.conftest import Env
 from tests.e2e.helpers import OperatorPhone, ended_call, new_caller
 from tests.support.console_ws import ConsoleClient
 from tests.support.sipp import PHONE_IP
-from tests.support.sipp_phone import late_phone
+from tests.support.sipp_phone import late_phone, unregister_scenario
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.asterisk
@@ -43,6 +43,13 @@ def operator_token(env: Env, extension: str) -> str:
     assert login.status_code == 200, login.text
     token: str = login.json()["token"]
     return token
+
+
+def unregister(env: Env, extension: str) -> None:
+    """Leave no softphone registered behind (other tests expect these extensions unregistered)."""
+    run = env.sipp.scenario(unregister_scenario(extension, env.stack.secrets["operators"][extension]), [],
+                            ip=PHONE_IP)
+    assert run.wait() == 0, run.output()
 
 
 def console_api(env: Env, token: str, base: str | None = None) -> httpx.Client:
@@ -93,6 +100,7 @@ def test_given_signed_in_operator_when_call_rings_then_pop_arrives_before_the_ph
         console.close()
         phone.stop()
         run.stop()
+        unregister(env, ext)
     body = pop.message["payload"]
     # The pop reached the console while the phone was still ringing: before Asterisk saw the answer.
     assert pop.at < connect.message["payload"]["ami_timestamp"]
@@ -136,6 +144,7 @@ def test_given_two_web_processes_when_calls_pop_then_each_console_gets_each_pop_
         for console in consoles:
             console.close()
         phone.stop()
+        unregister(env, ext)
     uniqueids = {ended_call(env, c).uniqueid for c in callers}
     with env.sessions() as session:
         rows = list(session.scalars(select(ConsoleEvent).where(ConsoleEvent.extension == ext,

@@ -52,3 +52,24 @@ def late_phone(sipp: Sipp, ip: str, port: int, answer_after_ms: int | None, call
     run.messages = sipp.host_dir / f"{name}.msg"
     wait_until(lambda: udp_bound(ip, port) or run.proc.poll() is not None, f"phone on {ip}:{port}")
     return run
+
+
+def unregister_scenario(user: str, password: str) -> str:
+    """REGISTER with "Contact: *" and Expires 0: the softphone leaves, so later tests find it unregistered."""
+    def register(cseq: int, auth: bool) -> str:
+        creds = f"\n[authentication username={user} password={password}]" if auth else ""
+        return f"""<send retrans="500"><![CDATA[
+REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:{user}@[remote_ip]:[remote_port]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:{user}@[remote_ip]:[remote_port]>
+Call-ID: [call_id]
+CSeq: {cseq} REGISTER
+Contact: *
+Expires: 0
+Max-Forwards: 70{creds}
+Content-Length: 0
+]]></send>
+"""
+    return (HEADER + '<scenario name="unregister">\n' + register(1, False) + '<recv response="401" auth="true"/>\n'
+            + register(2, True) + '<recv response="200"/>\n</scenario>\n')
