@@ -21,15 +21,19 @@ def observed(t: Transfer, snap: Snapshot, now: datetime) -> Stimulus | None:
     if caller is None:
         return Stimulus.CALLER_HUNG_UP
     operator = snap.by_name(t.operator_channel)
-    agency_with_caller = [p for p in snap.peers(caller) if agency_leg(p, caller) and p is not operator]
     if operator is None:
-        return Stimulus.COMPLETED if agency_with_caller else None
+        return Stimulus.COMPLETED if with_caller(snap, caller) else None
     if operator.bridge and operator.bridge == caller.bridge:
         started = t.created_at if t.created_at.tzinfo else t.created_at.replace(tzinfo=UTC)
         return Stimulus.OPERATOR_BACK if now - started >= SETTLE else None
     if t.state == State.DIALING and answered(snap, operator, caller):
         return Stimulus.ANSWERED
     return None
+
+
+def with_caller(snap: Snapshot, caller: channels.Channel) -> bool:
+    """An answered agency leg shares the caller's bridge (while the agency still rings, its leg is not Up)."""
+    return any(agency_leg(p, caller) and p.state == "Up" for p in snap.peers(caller))
 
 
 def agency_leg(channel: channels.Channel, caller: channels.Channel) -> bool:

@@ -272,8 +272,7 @@ async def complete(desk: Desk, who: Who, transfer_id: int) -> dict[str, Any]:
 
     def done(snap: Snapshot) -> bool:
         caller = snap.by_name(legs["caller"])
-        return caller is None or (snap.by_name(legs["operator"]) is None
-                                  and any(transfer_watch.agency_leg(p, caller) for p in snap.peers(caller)))
+        return caller is None or (snap.by_name(legs["operator"]) is None and transfer_watch.with_caller(snap, caller))
 
     snap = await channels.wait_for(desk.send, done, SEE_S)
     return await recheck(desk, transfer_id, snap) if snap else await show(desk, who, transfer_id, live=False)

@@ -17,9 +17,9 @@ from app.db.models import Call, CallbackRequest, CallEvent, Case
 from app.db.models_auth import User
 from app.db.models_cases import Agency, CaseEventRecord
 from app.db.models_console import ConsoleEvent, Transfer
-from app.domain.transfer import AgencyNotAnswered, TransferEnded
-from app.services import callbacks, cases, operators, transfer_events, transfers
-from app.services.channels import AmiUnavailable
+from app.domain.transfer import AgencyNotAnswered, Stimulus, TransferEnded
+from app.services import callbacks, cases, operators, transfer_events, transfer_watch, transfers
+from app.services.channels import AmiUnavailable, Channel, Snapshot
 from app.services.transfer_errors import AgencyHasNoPhone, NotYourCall, NotYourTransfer, TransferInProgress
 from app.services.transfers import Desk
 from app.settings import Settings
@@ -358,3 +358,18 @@ def test_given_sla_warning_sent_when_a_transfer_note_follows_then_warning_not_re
                CaseEvent(at, "x", "note_transfer", Status.ESCALATED_TO_HEAD, Status.ESCALATED_TO_HEAD,
                          data={"number": "1"})]
     assert sla._warned_since_last_change(history) == {"warn_head"}
+
+
+def _snap(*chans: tuple[str, str, str]) -> Snapshot:
+    return Snapshot(tuple(Channel(name, UNIQUEID if name == CALLER else f"u-{name}", bridge, state, "")
+                          for name, bridge, state in chans))
+
+
+def test_given_operator_gone_when_agency_still_rings_with_the_caller_then_not_yet_completed() -> None:
+    t = Transfer(kind="attended", state="dialing", call_uniqueid=UNIQUEID, caller_channel=CALLER,
+                 operator_channel=OPERATOR, created_at=WED_0900)
+    ringing = _snap((CALLER, "b-call", "Up"), (LOCAL1, "b-call", "Ringing"))
+    assert transfer_watch.observed(t, ringing, WED_0900) is None
+    answered = _snap((CALLER, "b-call", "Up"), (LOCAL1, "b-call", "Up"))
+    assert transfer_watch.observed(t, answered, WED_0900) == Stimulus.COMPLETED
+    assert transfer_watch.observed(t, _snap(), WED_0900) == Stimulus.CALLER_HUNG_UP
