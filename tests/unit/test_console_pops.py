@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.ami.console_worker import ConsoleWorker, Job, dedupe_key
 from app.db import migrate
-from app.db.models import CallbackRequest, CallEvent, Operator
+from app.db.models import CallbackRequest, CallEvent, Case, Operator
 from app.db.models_console import ConsoleEvent
 from app.db.session import make_engine, session_factory
 from app.services import calls, console_feed, console_state, operators, screenpop
@@ -171,3 +171,23 @@ def test_given_rows_when_polled_then_after_id_and_recent_overlap(sessions: sessi
     assert [e["id"] for e in answer["events"]] == [new.id]  # re-sent: recent, clients drop ids they saw
     assert later["events"] == [] and later["last_id"] == new.id
     assert [e["payload"]["n"] for e in everything["events"]] == [1, 2] and old.id < new.id
+
+
+def test_given_caller_with_earlier_calls_cases_and_callbacks_when_pop_details_asked_then_history(
+        sessions: sessionmaker[Session]) -> None:
+    with sessions() as session:
+        calls.record_agi_call(session, calls.AgiCall("u0", "u0", "PJSIP/td-trunk-0", "+84905111222", "1022", "ivr"),
+                              None, T0 - timedelta(days=3))
+        session.add(Case(code="260000017", status="forwarded_to_focal_point", citizen_phone="84905111222",
+                         topic="infra", created_at=T0 - timedelta(days=3), deadline_at=T0 + timedelta(days=2)))
+        session.commit()
+        pop = screenpop.pop_for_call(session, "u1", T0 + timedelta(seconds=30))
+        assert pop is not None
+        found = screenpop.history(session, pop["caller"], "u1")
+    assert [c["uniqueid"] for c in found["calls"]] == ["u0"]  # the same number written another way
+    [case] = found["cases"]
+    assert (case["code"], case["status"], case["deadline_at"]) == ("260000017", "forwarded_to_focal_point",
+                                                                   (T0 + timedelta(days=2)).isoformat())
+    assert case["status_label"] and case["topic_label"] == "Sự cố hạ tầng kỹ thuật, vi phạm"
+    assert [b["uniqueid"] for b in found["callbacks"]] == ["old"]
+    assert pop["waited_s"] == 30 and pop["topic"] == "admin.dossier_status"
