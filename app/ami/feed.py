@@ -75,6 +75,8 @@ class AmiFeed:
             return None
         at = self.clock()
         if self.lease.holding:
+            if self.standby:  # just taken over: what was kept goes first, in order
+                self.replay_standby()
             self._deliver(event, at, replay=False)
         else:
             self._keep(event, at)
