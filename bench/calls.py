@@ -26,7 +26,7 @@ from app.db.models import Call  # noqa: E402
 from app.db.session import make_engine, session_factory  # noqa: E402
 from app.ops.stack import Stack  # noqa: E402
 from app.settings import Settings  # noqa: E402
-from tests.support.sipp import Sipp, caller_scenario  # noqa: E402
+from tests.support.sipp import Sipp, caller_scenario, register_many  # noqa: E402
 
 OPERATOR_IP, OPERATOR_PORT = "127.0.0.4", 15090
 CALLER_IP = "127.0.0.2"
@@ -57,45 +57,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 def register_operators(stack: Stack, sipp: Sipp, extensions: list[str]) -> None:
-    csv = "SEQUENTIAL\n" + "".join(f"{e};{stack.secrets['operators'][e]};\n" for e in extensions)
-    (sipp.host_dir / "ops.csv").write_text(csv)
-    xml = """<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="register-many">
-<send retrans="500"><![CDATA[
-REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:[field0]@[remote_ip]:[remote_port]>;tag=[pid]SIPpTag00[call_number]
-To: <sip:[field0]@[remote_ip]:[remote_port]>
-Call-ID: [call_id]
-CSeq: 1 REGISTER
-Contact: <sip:[field0]@[local_ip]:%d>
-Expires: 3600
-Max-Forwards: 70
-Content-Length: 0
-]]></send>
-<recv response="401" auth="true"/>
-<send retrans="500"><![CDATA[
-REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:[field0]@[remote_ip]:[remote_port]>;tag=[pid]SIPpTag00[call_number]
-To: <sip:[field0]@[remote_ip]:[remote_port]>
-Call-ID: [call_id]
-CSeq: 2 REGISTER
-Contact: <sip:[field0]@[local_ip]:%d>
-Expires: 3600
-Max-Forwards: 70
-[authentication username=[field0] password=[field1]]
-Content-Length: 0
-]]></send>
-<recv response="200"/>
-</scenario>
-""".replace("%d", str(OPERATOR_PORT))
-    (sipp.host_dir / "register-many.xml").write_text(xml)
-    run = sipp.start(["-sf", f"{sipp.inside_dir}/register-many.xml", "-inf", f"{sipp.inside_dir}/ops.csv",
-                      "-m", str(len(extensions)), "-r", "100", "-l", "50", sipp.target], ip=OPERATOR_IP,
-                     port=OPERATOR_PORT, timeout_s=120)  # from the answering port: PJSIP rewrites contacts
-    if run.wait(180) != 0:
-        raise SystemExit(f"operators did not register:\n{run.output()}")
+    register_many(sipp, stack.secrets["operators"], extensions, OPERATOR_IP, OPERATOR_PORT)
 
 
 def watch_peak(stack: Stack, stop: threading.Event, out: list[int]) -> None:

@@ -30,7 +30,7 @@ from app.db.models_console import ConsoleEvent  # noqa: E402
 from app.db.session import make_engine, session_factory  # noqa: E402
 from app.ops.stack import Stack  # noqa: E402
 from app.settings import Settings  # noqa: E402
-from tests.support.sipp import Sipp, SippRun, caller_scenario, udp_bound  # noqa: E402
+from tests.support.sipp import Sipp, SippRun, caller_scenario, register_many, udp_bound  # noqa: E402
 from tests.support.sipp_phone import late_phone_scenario  # noqa: E402
 
 PHONE_IP, CALLER_IP = "127.0.0.5", "127.0.0.2"
@@ -38,48 +38,7 @@ LATE_PORT, NEVER_PORT = 15290, 15291  # phones that answer after --answer-after 
 
 
 def register(stack: Stack, sipp: Sipp, extensions: list[str], port: int) -> None:
-    """REGISTER each extension from the port its phone answers on (PJSIP rewrites the contact to it)."""
-    if not extensions:
-        return
-    name = f"reg-{port}"
-    (sipp.host_dir / f"{name}.csv").write_text(
-        "SEQUENTIAL\n" + "".join(f"{e};{stack.secrets['operators'][e]};\n" for e in extensions))
-    (sipp.host_dir / f"{name}.xml").write_text(f"""<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="register-many">
-<send retrans="500"><![CDATA[
-REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:[field0]@[remote_ip]:[remote_port]>;tag=[pid]SIPpTag00[call_number]
-To: <sip:[field0]@[remote_ip]:[remote_port]>
-Call-ID: [call_id]
-CSeq: 1 REGISTER
-Contact: <sip:[field0]@[local_ip]:{port}>
-Expires: 3600
-Max-Forwards: 70
-Content-Length: 0
-]]></send>
-<recv response="401" auth="true"/>
-<send retrans="500"><![CDATA[
-REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:[field0]@[remote_ip]:[remote_port]>;tag=[pid]SIPpTag00[call_number]
-To: <sip:[field0]@[remote_ip]:[remote_port]>
-Call-ID: [call_id]
-CSeq: 2 REGISTER
-Contact: <sip:[field0]@[local_ip]:{port}>
-Expires: 3600
-Max-Forwards: 70
-[authentication username=[field0] password=[field1]]
-Content-Length: 0
-]]></send>
-<recv response="200"/>
-</scenario>
-""")
-    run = sipp.start(["-sf", f"{sipp.inside_dir}/{name}.xml", "-inf", f"{sipp.inside_dir}/{name}.csv",
-                      "-m", str(len(extensions)), "-r", "100", "-l", "50", sipp.target], ip=PHONE_IP, port=port,
-                     timeout_s=120)
-    if run.wait(180) != 0:
-        raise SystemExit(f"operators did not register:\n{run.output()}")
+    register_many(sipp, stack.secrets["operators"], extensions, PHONE_IP, port)
 
 
 def phones(sipp: Sipp, port: int, answer_after_ms: int | None) -> SippRun:

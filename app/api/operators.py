@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from app.api.auth import Principal, require_roles
+from app.api.transfers import CallbackOut
 from app.services import ivr_calls, operators
 from app.services.audit import record_if_audited
 
@@ -35,17 +36,6 @@ class PauseIn(BaseModel):
 class SkillsIn(BaseModel):
     skills: dict[str, int] = Field(min_length=1)
 
-
-class CallbackOut(BaseModel):
-    id: int
-    uniqueid: str
-    phone: str | None
-    reason: str
-    kind: str
-    voicemail_path: str | None
-    topic: str | None
-    status: str
-    created_at: datetime
 
 
 async def _change(request: Request, extension: str, **state: Any) -> OperatorOut:

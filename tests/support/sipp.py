@@ -209,6 +209,54 @@ class Sipp:
         return run
 
 
+REGISTER_MANY = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="register-many">
+<send retrans="500"><![CDATA[
+REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:[field0]@[remote_ip]:[remote_port]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[field0]@[remote_ip]:[remote_port]>
+Call-ID: [call_id]
+CSeq: 1 REGISTER
+Contact: <sip:[field0]@[local_ip]:%d>
+Expires: 3600
+Max-Forwards: 70
+Content-Length: 0
+]]></send>
+<recv response="401" auth="true"/>
+<send retrans="500"><![CDATA[
+REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:[field0]@[remote_ip]:[remote_port]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[field0]@[remote_ip]:[remote_port]>
+Call-ID: [call_id]
+CSeq: 2 REGISTER
+Contact: <sip:[field0]@[local_ip]:%d>
+Expires: 3600
+Max-Forwards: 70
+[authentication username=[field0] password=[field1]]
+Content-Length: 0
+]]></send>
+<recv response="200"/>
+</scenario>
+"""
+
+
+def register_many(sipp: Sipp, passwords: dict[str, str], extensions: list[str], ip: str, port: int) -> None:
+    """REGISTER many phones at once (benches), from the port they answer on: PJSIP rewrites contacts to it."""
+    if not extensions:
+        return
+    name = f"register-many-{port}"
+    (sipp.host_dir / f"{name}.csv").write_text(
+        "SEQUENTIAL\n" + "".join(f"{e};{passwords[e]};\n" for e in extensions))
+    (sipp.host_dir / f"{name}.xml").write_text(REGISTER_MANY.replace("%d", str(port)))
+    run = sipp.start(["-sf", f"{sipp.inside_dir}/{name}.xml", "-inf", f"{sipp.inside_dir}/{name}.csv",
+                      "-m", str(len(extensions)), "-r", "100", "-l", "50", sipp.target], ip=ip, port=port,
+                     timeout_s=120)
+    if run.wait(180) != 0:
+        raise SystemExit(f"operators did not register:\n{run.output()}")
+
+
 def udp_bound(ip: str, port: int) -> bool:
     """Is something listening on this UDP address? (An INVITE to a closed port fails at once.)"""
     a, b, c, d = (int(x) for x in ip.split("."))
