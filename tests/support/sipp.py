@@ -101,28 +101,49 @@ def unauthenticated_invite_scenario() -> str:
             + '<label id="refused"/>\n' + _ack() + "</scenario>\n")
 
 
-def register_scenario(user: str, password: str, expect: str) -> str:
-    """REGISTER with digest auth. expect="200" (accepted) or "refused" (401/403 after credentials)."""
-    def register(cseq: int, auth: bool) -> str:
-        creds = f"\n[authentication username={user} password={password}]" if auth else ""
-        return f"""<send retrans="500"><![CDATA[
+def register_message(user: str, password: str, cseq: int, auth: bool, contact: str | None = None,
+                     expires: int = 3600) -> str:
+    """One REGISTER (with credentials when auth); contact "*" with expires 0 removes the phone's bindings."""
+    creds = f"\n[authentication username={user} password={password}]" if auth else ""
+    return f"""<send retrans="500"><![CDATA[
 REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 From: <sip:{user}@[remote_ip]:[remote_port]>;tag=[pid]SIPpTag00[call_number]
 To: <sip:{user}@[remote_ip]:[remote_port]>
 Call-ID: [call_id]
 CSeq: {cseq} REGISTER
-Contact: <sip:{user}@[local_ip]:[local_port]>
-Expires: 3600
+Contact: {contact or f"<sip:{user}@[local_ip]:[local_port]>"}
+Expires: {expires}
 Max-Forwards: 70{creds}
 Content-Length: 0
 ]]></send>
 """
+
+
+def register_scenario(user: str, password: str, expect: str) -> str:
+    """REGISTER with digest auth. expect="200" (accepted) or "refused" (401/403 after credentials)."""
     tail = ('<recv response="200"/>\n' if expect == "200" else
             '<recv response="401" optional="true" next="refused"/>\n<recv response="403"/>\n'
             '<label id="refused"/>\n')
-    return (HEADER + '<scenario name="register">\n' + register(1, False)
-            + '<recv response="401" auth="true"/>\n' + register(2, True) + tail + "</scenario>\n")
+    return (HEADER + '<scenario name="register">\n' + register_message(user, password, 1, False)
+            + '<recv response="401" auth="true"/>\n' + register_message(user, password, 2, True) + tail
+            + "</scenario>\n")
+
+
+def uas_reply(code: str, text: str, sdp: bool = False, *, contact_user: str, cseq: str = "[last_CSeq:]") -> str:
+    """A UAS's answer to the last request (phones and agencies): status line, echoed headers, optional SDP."""
+    body = f"Content-Type: application/sdp\nContent-Length: [len]\n\n{SDP}" if sdp else "Content-Length: 0\n"
+    return f"""<send><![CDATA[
+SIP/2.0 {code} {text}
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+{cseq}
+Contact: <sip:{contact_user}@[local_ip]:[local_port]>
+{body}
+]]></send>
+"""
 
 
 @dataclass

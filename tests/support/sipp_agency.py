@@ -5,23 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.support.audio_pcap import write_call_pcap
-from tests.support.sipp import HEADER, SDP, TRUNK_IP, Sipp, SippRun, caller_scenario, udp_bound
+from tests.support.sipp import HEADER, TRUNK_IP, Sipp, SippRun, caller_scenario, uas_reply, udp_bound
 from tests.support.waiting import wait_until
 
 
 def _reply(code: str, text: str, sdp: bool = False) -> str:
-    body = f"Content-Type: application/sdp\nContent-Length: [len]\n\n{SDP}" if sdp else "Content-Length: 0\n"
-    return f"""<send><![CDATA[
-SIP/2.0 {code} {text}
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:agency@[local_ip]:[local_port]>
-{body}
-]]></send>
-"""
+    return uas_reply(code, text, sdp, contact_user="agency")
 
 
 def _ok_to_bye() -> str:

@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from tests.support.sipp import HEADER, SDP, Sipp, SippRun, udp_bound
+from tests.support.sipp import HEADER, Sipp, SippRun, register_message, uas_reply, udp_bound
 from tests.support.waiting import wait_until
 
 
 def _reply(code: str, text: str, sdp: bool = False, cseq: str = "[last_CSeq:]") -> str:
-    body = f"Content-Type: application/sdp\nContent-Length: [len]\n\n{SDP}" if sdp else "Content-Length: 0\n"
-    return f"""<send><![CDATA[
-SIP/2.0 {code} {text}
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-{cseq}
-Contact: <sip:phone@[local_ip]:[local_port]>
-{body}
-]]></send>
-"""
+    return uas_reply(code, text, sdp, contact_user="phone", cseq=cseq)
 
 
 def late_phone_scenario(answer_after_ms: int | None) -> str:
@@ -56,20 +45,6 @@ def late_phone(sipp: Sipp, ip: str, port: int, answer_after_ms: int | None, call
 
 def unregister_scenario(user: str, password: str) -> str:
     """REGISTER with "Contact: *" and Expires 0: the softphone leaves, so later tests find it unregistered."""
-    def register(cseq: int, auth: bool) -> str:
-        creds = f"\n[authentication username={user} password={password}]" if auth else ""
-        return f"""<send retrans="500"><![CDATA[
-REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:{user}@[remote_ip]:[remote_port]>;tag=[pid]SIPpTag00[call_number]
-To: <sip:{user}@[remote_ip]:[remote_port]>
-Call-ID: [call_id]
-CSeq: {cseq} REGISTER
-Contact: *
-Expires: 0
-Max-Forwards: 70{creds}
-Content-Length: 0
-]]></send>
-"""
-    return (HEADER + '<scenario name="unregister">\n' + register(1, False) + '<recv response="401" auth="true"/>\n'
-            + register(2, True) + '<recv response="200"/>\n</scenario>\n')
+    return (HEADER + '<scenario name="unregister">\n' + register_message(user, password, 1, False, "*", 0)
+            + '<recv response="401" auth="true"/>\n' + register_message(user, password, 2, True, "*", 0)
+            + '<recv response="200"/>\n</scenario>\n')
