@@ -35,7 +35,7 @@ from app.api import operators as operators_api
 from app.api import transfers as transfers_api
 from app.db.session import get_engine, session_factory
 from app.ops import secrets as secret_store
-from app.services import console_feed, operators, sla_scheduler
+from app.services import operators, sla_scheduler
 from app.settings import Settings, get_settings
 from app.web import routes as web_routes
 
@@ -64,7 +64,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     sessions = session_factory(engine)
     await asyncio.to_thread(_seed_operators, sessions, settings.operators)
     redis = aioredis.from_url(redis_url(settings, secrets), socket_timeout=2, socket_connect_timeout=2)
-    console_feed.bind(sessions)
     # Every process sends AMI actions over its own link; only the lease holder acts on AMI events.
     feed = AmiFeed(sessions, settings, redis)
     link = AmiLink(settings.ami_host, settings.ami_port, settings.ami_username,

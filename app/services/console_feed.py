@@ -24,15 +24,6 @@ KINDS = ("pop", "connect", "complete", "ringnoanswer", "transfer", "device", "st
 POLL_OVERLAP = timedelta(seconds=3)
 POLL_LIMIT = 200
 
-_sessions: sessionmaker[Session] | None = None
-
-
-def bind(sessions: sessionmaker[Session]) -> None:
-    """The sessions publish_rows uses to mark rows published (set by the app's lifespan)."""
-    global _sessions
-    _sessions = sessions
-
-
 def stream_key(extension: str) -> str:
     return f"{STREAM_PREFIX}{extension}"
 
@@ -68,7 +59,7 @@ def from_stream(stream_id: str, fields: dict[Any, Any]) -> dict[str, Any]:
     return message
 
 
-async def publish_rows(redis: Any, rows: Sequence[ConsoleEvent], sessions: sessionmaker[Session] | None = None) -> bool:
+async def publish_rows(redis: Any, rows: Sequence[ConsoleEvent], sessions: sessionmaker[Session]) -> bool:
     """XADD each committed row to its operator's stream, then mark them published (batched, off the loop).
 
     False when Redis is absent or fails: the rows stay unpublished and the lease holder's sweeper retries.
@@ -92,10 +83,10 @@ class _PublishedMarker:
     """Marks rows published in batches: one UPDATE per burst instead of one write per pop."""
 
     def __init__(self) -> None:
-        self.pending: dict[sessionmaker[Session] | None, set[int]] = {}
+        self.pending: dict[sessionmaker[Session], set[int]] = {}
         self.task: asyncio.Task[None] | None = None
 
-    def mark(self, ids: Iterable[int], sessions: sessionmaker[Session] | None) -> None:
+    def mark(self, ids: Iterable[int], sessions: sessionmaker[Session]) -> None:
         self.pending.setdefault(sessions, set()).update(ids)
         if self.task is None or self.task.done():
             self.task = asyncio.get_running_loop().create_task(self._flush())
@@ -106,7 +97,7 @@ class _PublishedMarker:
             batch, self.pending = self.pending, {}
             for sessions, ids in batch.items():
                 try:
-                    await asyncio.to_thread(mark_published, sessions or _sessions, ids)
+                    await asyncio.to_thread(mark_published, sessions, ids)
                 except Exception:
                     log.exception("could not mark %d console events published (the sweeper re-sends them)",
                                   len(ids))
@@ -122,10 +113,7 @@ async def flush_marks() -> None:
         await task
 
 
-def mark_published(sessions: sessionmaker[Session] | None, ids: Iterable[int]) -> None:
-    if sessions is None:
-        from app.db.session import session_factory
-        sessions = session_factory()
+def mark_published(sessions: sessionmaker[Session], ids: Iterable[int]) -> None:
     from app.services.write_gate import gate_for
     with gate_for(sessions).hold(), sessions() as session:
         session.execute(update(ConsoleEvent).where(ConsoleEvent.id.in_(list(ids))).values(published=True))
