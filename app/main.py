@@ -30,8 +30,12 @@ from app.api import (
 )
 from app.api import cases as cases_api
 from app.api import console as console_api
+from app.api import evidence as evidence_api
 from app.api import kb as kb_api
 from app.api import operators as operators_api
+from app.api import recordings as recordings_api
+from app.api import retention as retention_api
+from app.api import transcription as transcription_api
 from app.api import transfers as transfers_api
 from app.db.session import get_engine, session_factory
 from app.ops import secrets as secret_store
@@ -104,6 +108,8 @@ def create_app() -> FastAPI:
     for router in (login.router, admin_users.router, public.router, open311.router, reports.router):
         app.include_router(router)
     for router in (console_api.router, kb_api.router, transfers_api.router):
+        app.include_router(router)
+    for router in (recordings_api.router, evidence_api.router, retention_api.router, transcription_api.router):
         app.include_router(router)
     web_routes.install(app)
     return app

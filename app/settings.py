@@ -91,6 +91,39 @@ class Settings(BaseSettings):
     notify_backoff_base_s: float = 30.0
     notify_backoff_max_s: float = 3600.0
 
+    # Recordings (issue 8). The store holds originals (the evidence) and compact Opus copies.
+    # Empty: var/<instance>/store.
+    recordings_store_dir: str = ""
+    recordings_compact_kbps: int = 32  # Opus folds stereo to mono at about 19 kb/s and below: keep it above
+    recordings_settle_s: float = 2.0  # after hang-up, the file must be this long unchanged before ingest
+    recordings_poll_s: float = 2.0
+    recordings_stale_s: float = 900.0  # a "recording" row whose file has not changed for this long has ended
+    recordings_sweep_s: float = 300.0
+    recordings_disk_min_free_mb: int = 500  # below this on the store's disk: a clear alarm; ingest waits
+    recordings_lease_s: float = 60.0
+    # A focal point may play its own agency's cases' recordings only when this is on (issue 8, access).
+    recordings_agency_access: bool = False
+    # Transcription (Vosk): the model folder (empty: var/models/vosk, installed by `./tongdai setup --vosk-model`).
+    vosk_model_path: str = ""
+    transcribe_max_attempts: int = 3
+    transcribe_claim_idle_s: float = 300.0  # a job held this long by a dead worker is taken over
+    transcribe_workers: int = 1  # worker processes `./tongdai run` starts (others may run on other machines)
+    # Where the audit chain's head is published outside the database (append-only file); empty: var/<instance>/.
+    audit_anchor_file: str = ""
+
+    @property
+    def store_dir(self) -> Path:
+        return Path(self.recordings_store_dir) if self.recordings_store_dir else self.var_dir / self.instance / "store"
+
+    @property
+    def vosk_model_dir(self) -> Path:
+        return Path(self.vosk_model_path) if self.vosk_model_path else self.var_dir / "models" / "vosk"
+
+    @property
+    def audit_anchor_path(self) -> Path:
+        default = self.var_dir / self.instance / "audit-anchor.log"
+        return Path(self.audit_anchor_file) if self.audit_anchor_file else default
+
     @property
     def sqlite_path(self) -> Path:
         return self.var_dir / self.instance / "tongdai.db"

@@ -13,6 +13,10 @@ LEADS = frozenset({"supervisor", "admin"})
 REPORT_READERS = frozenset({"supervisor", "provincial_office", "auditor", "admin", "agency_head"})
 # Which of them may act on a case at all; the action itself is checked per role in app.services.case_access.
 CASE_ACTORS = frozenset({"operator", "supervisor", "focal_point", "agency_head", "provincial_office", "admin"})
+# Recordings (issue 8): auditors, supervisors and admins play them; a focal point only its own agency's cases, and
+# only when settings.recordings_agency_access allows it (enforced in app.services.recording_access).
+RECORDING_READERS = frozenset({"auditor", "supervisor", "admin", "focal_point"})
+AUDIT_TRAIL_READERS = frozenset({"auditor", "admin"})
 
 POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/health"): PUBLIC,
@@ -99,6 +103,24 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/admin/kb/{article_id}"): ADMIN,
     ("POST", "/admin/kb/{article_id}"): ADMIN,
     ("POST", "/admin/kb/{article_id}/delete"): ADMIN,
+    # Recordings, transcripts and evidence (issue 8, Art. 7 and 11). Every read here is written to the audit chain.
+    ("GET", "/api/recordings"): RECORDING_READERS,
+    ("GET", "/api/recordings/{recording_id}"): RECORDING_READERS,
+    ("GET", "/api/recordings/{recording_id}/audio"): RECORDING_READERS,
+    ("GET", "/api/recordings/{recording_id}/original"): RECORDING_READERS,
+    ("GET", "/api/recordings/{recording_id}/transcript"): RECORDING_READERS,
+    ("POST", "/api/recordings/{recording_id}/verify"): RECORDING_READERS,
+    ("GET", "/api/cases/{code}/recordings"): RECORDING_READERS,
+    ("GET", "/api/cases/{code}/evidence"): RECORDING_READERS,
+    ("GET", "/api/audit/chain"): AUDIT_TRAIL_READERS,
+    ("GET", "/api/audit/chain/verify"): AUDIT_TRAIL_READERS,
+    ("PUT", "/api/cases/{code}/legal-hold"): LEADS,
+    ("DELETE", "/api/cases/{code}/legal-hold"): ADMIN,
+    ("GET", "/api/admin/retention"): ADMIN,
+    ("PUT", "/api/admin/retention/{kind}"): ADMIN,
+    ("GET", "/api/admin/recordings/backlog"): ADMIN,
+    ("GET", "/audit"): RECORDING_READERS,
+    ("GET", "/audit/recordings/{recording_id}"): RECORDING_READERS,
     # Administration.
     ("GET", "/api/admin/agencies"): ADMIN,
     ("POST", "/api/admin/agencies"): ADMIN,

@@ -67,6 +67,14 @@ class Stack:
                     "--port", str(settings.http_port), "--log-level", "warning"],
             settings, settings.http_port)
         self.notify = PythonService("notify", ["-m", "app.notify"], settings, None)
+        # Recordings: one ingest worker (store, hash, convert, attach, sweep, retention) and the Vosk transcribers.
+        self.recordings = PythonService("recordings", ["-m", "recordings.worker"], settings, None)
+        self.transcribers = [PythonService(f"transcriber-{n}", ["-m", "recordings.transcriber"], settings, None)
+                             for n in range(1, max(1, settings.transcribe_workers) + 1)]
+
+    @property
+    def workers(self) -> list[PythonService]:
+        return [self.notify, self.recordings, *self.transcribers]
 
     def setup(self, packages: dict[str, str] = system.RUN_PACKAGES) -> None:
         system.ensure_packages(packages)
@@ -76,7 +84,9 @@ class Stack:
         # The AGI server and the web app need to find Asterisk's files (prompts, recordings) on the host.
         self.settings = self.settings.model_copy(update={
             "asterisk_root": str(runtime.root or ""), "asterisk_instance_dir": self.asterisk.inside_dir})
-        self.agi.settings = self.web.settings = self.notify.settings = self.asterisk.settings = self.settings
+        self.agi.settings = self.web.settings = self.asterisk.settings = self.settings
+        for worker in self.workers:
+            worker.settings = self.settings
         self.asterisk.prepare(self.settings.cache_dir / "prompts")
         self.redis = RedisServer(self.state_dir, self.settings.redis_port, self.secrets["redis_password"])
         migrate.upgrade(self.settings.effective_database_url)
@@ -87,10 +97,11 @@ class Stack:
         self.agi.start()
         self.asterisk.start()
         self.web.start()
-        self.notify.start()
+        for worker in self.workers:
+            worker.start()
 
     def stop(self) -> None:
-        for part in (self.notify, self.web, self.asterisk, self.agi, self.redis):
+        for part in (*self.workers, self.web, self.asterisk, self.agi, self.redis):
             if part is not None:
                 try:
                     part.stop()

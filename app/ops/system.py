@@ -8,7 +8,7 @@ import subprocess
 
 # command on PATH -> Debian package that provides it
 RUN_PACKAGES = {"redis-server": "redis-server", "debootstrap": "debootstrap", "espeak-ng": "espeak-ng",
-                "sox": "sox"}
+                "sox": "sox", "opusenc": "opus-tools"}
 TEST_PACKAGES = {**RUN_PACKAGES, "pg_ctlcluster": "postgresql", "chromium": "chromium"}  # chromium: browser tests
 
 

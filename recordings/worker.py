@@ -1,0 +1,17 @@
+"""`python -m recordings.worker`: placeholder until issue 8's worker lands; idles until SIGTERM."""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+
+def main() -> None:
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop.wait()
+
+
+if __name__ == "__main__":
+    main()
