@@ -1,16 +1,104 @@
-"""`python -m recordings.worker`: placeholder until issue 8's worker lands; idles until SIGTERM."""
+"""`python -m recordings.worker`: ingest, sweep and retention of recordings, in one leased process at a time."""
 
 from __future__ import annotations
 
+import importlib
+import logging
+import os
 import signal
+import socket
 import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.db.session import engine_for, session_factory
+from app.ops import secrets as secret_store
+from app.services import scheduler_lock
+from app.settings import Settings, get_settings
+from recordings import ingest, retention, sweep
+
+log = logging.getLogger("recordings.worker")
+LOCK_NAME = "recordings-ingest"
+HOLDER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class Enqueuer:
+    """Hands ready recordings to the transcribers (recordings.jobs, Redis Streams). Redis being down loses
+    nothing: the rows stay transcript_status='queued' and the transcribers' sweeper enqueues them again."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._client: Any = None
+
+    def _redis(self) -> Any:
+        if self._client is None:
+            import redis
+
+            url = self.settings.redis_url
+            if not url:
+                password = secret_store.read(self.settings.var_dir / "secrets.json").get("redis_password", "")
+                url = f"redis://:{password}@127.0.0.1:{self.settings.redis_port}/0"
+            self._client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        return self._client
+
+    def __call__(self, recording_id: int) -> None:
+        try:
+            jobs = importlib.import_module("recordings.jobs")
+            jobs.enqueue(self._redis(), recording_id)
+        except Exception as exc:  # ImportError until recordings.jobs lands; Redis errors at any time
+            log.warning("recording %d queued for transcription in the database only: %s", recording_id, exc)
+
+
+class Worker:
+    def __init__(self, sessions: sessionmaker[Session], settings: Settings, stop: threading.Event) -> None:
+        self.sessions, self.settings, self.stop = sessions, settings, stop
+        self.enqueue = Enqueuer(settings)
+        self.next_sweep = datetime.min.replace(tzinfo=UTC)
+
+    def _lease(self, now: datetime) -> bool:
+        with self.sessions() as session:
+            return scheduler_lock.acquire(session, LOCK_NAME, HOLDER, now,
+                                          timedelta(seconds=self.settings.recordings_lease_s))
+
+    def once(self, now: datetime) -> None:
+        if not self._lease(now):
+            return
+        ingest.ingest_ready(self.sessions, self.settings, now, enqueue=self.enqueue, should_stop=self.stop.is_set)
+        if now >= self.next_sweep and not self.stop.is_set():
+            self.next_sweep = now + timedelta(seconds=self.settings.recordings_sweep_s)
+            found = sweep.sweep(self.sessions, self.settings, now)
+            deleted = retention.apply(self.sessions, self.settings, now)
+            if found.orphans or found.missing or deleted:
+                log.info("sweep: %d orphan files, %d missing, %d deleted by retention", found.orphans,
+                         found.missing, deleted)
+
+    def run(self) -> None:
+        log.info("recordings worker %s: store %s", HOLDER, self.settings.store_dir)
+        while not self.stop.is_set():
+            try:
+                self.once(datetime.now(UTC))
+            except Exception:  # a database or disk hiccup must not stop ingest for good
+                log.exception("recordings pass failed; retrying")
+            self.stop.wait(self.settings.recordings_poll_s)
+        with self.sessions() as session:
+            scheduler_lock.release(session, LOCK_NAME, HOLDER)
 
 
 def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = get_settings()
+    settings.store_dir.mkdir(parents=True, exist_ok=True)
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    stop.wait()
+
+    def _stop(_signum: int, _frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    Worker(session_factory(engine_for(settings.effective_database_url)), settings, stop).run()
 
 
 if __name__ == "__main__":
