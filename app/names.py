@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from recordings import naming as _naming
+
 # Numbers a citizen dials: the landline short code and 0235.1022 in national and international forms.
 DIALLED_NUMBERS = ("1022", "02351022", "842351022", "+842351022")
 
@@ -79,8 +81,13 @@ PROMPT_AGI_DOWN = "td-agi-down"
 PROMPT_EMERGENCY_FAILED = "td-emergency-failed"
 PROMPT_VOICEMAIL_BEEP = "td-beep"
 
-# Recordings: MixMonitor file of a call whose IVR could not run (the AGI names all the others).
-RECORDING_FALLBACK_NAME = "fallback-${UNIQUEID}.wav"
+# Recordings, relative to ${TD_RECORDINGS_DIR}, from the one template in recordings/naming.py, as dialplan
+# expressions: the caller's file when the IVR could not run (the AGI names all the others), and the agency's leg
+# of a warm transfer (no Python runs on that channel before it answers).
+RECORDING_FALLBACK_NAME = _naming.dialplan_name("inbound")
+RECORDING_AGENCY_LEG_NAME = _naming.dialplan_name("agency_leg")
+MIXMONITOR_OPTIONS = "D"  # interleaved stereo: left = audio from the channel, right = audio sent to it
+MIXMONITOR_FILENAME = "MIXMONITOR_FILENAME"  # set by MixMonitor; manager.conf channelvars puts it in AMI events
 
 # AMI UserEvent raised by the dialplan when the IVR could not run.
 USEREVENT_ALERT = "TdAlert"

@@ -13,21 +13,31 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import names
 from app.db.models import Alert, Call, CallEvent
 from app.services import calls as call_service
-from app.services import write_gate
+from app.services import recording_events, write_gate
 
 log = logging.getLogger("ami.consumer")
 
 # Only these events change a call record; everything else is dropped at the door.
 WANTED = frozenset({"Newchannel", "Newstate", "Hangup", "UserEvent", "QueueCallerJoin", "AgentConnect",
-                    "QueueCallerAbandon"})
+                    "QueueCallerAbandon", "MixMonitorStart"})
 # Events that add a row each time they are applied, and the call event kind they add.
 ADDS_CALL_EVENT = {"QueueCallerJoin": "queue_join", "AgentConnect": "operator_answered",
                    "QueueCallerAbandon": "abandoned"}
 
 
 def normalise(raw: dict[str, object]) -> dict[str, str]:
-    """panoramisk turns a repeated header into a list; the first one is the channel's own."""
-    return {k: (v[0] if isinstance(v, list) else str(v)) for k, v in raw.items()}
+    """panoramisk turns a repeated header into a list; the first one is the channel's own.
+
+    Each "ChanVariable: NAME=value" (one, or a list when manager.conf lists several channelvars) is also kept
+    as "ChanVariable(NAME)": value.
+    """
+    event = {k: (v[0] if isinstance(v, list) else str(v)) for k, v in raw.items()}
+    chan_vars = raw.get("ChanVariable")
+    for item in chan_vars if isinstance(chan_vars, list) else [chan_vars] if chan_vars is not None else []:
+        name, sep, value = str(item).partition("=")
+        if sep:
+            event.setdefault(f"ChanVariable({name})", value)
+    return event
 
 
 def already_applied(session: Session, event: dict[str, str]) -> bool:
@@ -71,6 +81,8 @@ class EventConsumer:
 
     def _apply(self, event: dict[str, str], at: datetime, replay: bool) -> None:
         with write_gate.gate_for(self.sessions).hold(), self.sessions() as session:
+            # Idempotent on its own (one row per file, only open rows end), so it runs on replays too.
+            recording_events.apply(session, event, at)
             if replay and already_applied(session, event):
                 return
             call_service.apply_ami_event(session, event, at)

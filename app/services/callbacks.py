@@ -81,7 +81,7 @@ async def call(desk: Desk, settings: Settings, who: Who, callback_id: int) -> di
             request.last_attempt_at, request.last_result, request.handled_by = now, CALLING, who.actor[:64]
             leg = f"{PREFIX}{request.id}-{request.attempts}-{secrets.token_hex(3)}"
             folder = recordings_dir(settings)
-            recording = naming.call_recording(folder, leg, now) if folder else None
+            recording = naming.call_recording(folder, leg, now, kind="callback") if folder else None
             session.add(CallEvent(uniqueid=request.uniqueid, at=now, kind="callback_call",
                                   detail=f"#{request.id} {extension} -> {number} leg={leg}"[:256]))
             session.commit()

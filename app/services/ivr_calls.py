@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.models import CallbackRequest, CallEvent, Case
+from app.services import recording_events
 from app.services.calls import upsert_call
 
 # Case statuses after which a case is no longer "open" for the repeat-caller priority.
@@ -77,6 +78,8 @@ def create_callback(session: Session, *, uniqueid: str, phone: str | None, reaso
     request = CallbackRequest(uniqueid=uniqueid, phone=phone, reason=reason, kind=kind,
                               voicemail_path=voicemail_path, topic=topic, status="open", created_at=now)
     session.add(request)
+    if voicemail_path:
+        recording_events.add_voicemail(session, uniqueid=uniqueid, path=voicemail_path, now=now)
     session.commit()
     return request.id
 

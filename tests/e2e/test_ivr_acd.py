@@ -38,7 +38,7 @@ def test_given_menu_option_when_caller_keys_it_then_call_waits_in_that_queue(
     assert call.outcome == "abandoned" and call.outcome_detail == f"queue:{queue}"
     choices = [e.detail for e in events_of(env, call.uniqueid) if e.kind == "ivr_choice"]
     assert [c.split("=")[1] for c in choices] == keys.split()
-    assert call.recording_path and call.recording_path.endswith(".wav")
+    assert call.recording_path and call.recording_path.endswith("-inbound.raw")
 
 
 def test_given_urgent_infrastructure_incident_when_keyed_then_urgent_queue_with_priority(env: Env) -> None:
