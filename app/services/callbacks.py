@@ -20,6 +20,7 @@ from app import names
 from app.db.models import CallbackRequest, CallEvent
 from app.services import cases, channels
 from app.services.case_access import Who
+from app.services.recording_links import attach_case
 from app.services.transfer_errors import CallbackClosed, CallbackNotFound, NoCallbackNumber, NoVoiceMessage, PhoneBusy
 from app.services.transfers import Desk, desk_extension, dial_number
 from app.settings import Settings
@@ -121,6 +122,7 @@ async def record_result(desk: Desk, who: Who, callback_id: int, result: str, clo
                 raise CallbackClosed(str(callback_id))
             if case_code:
                 request.case_code = cases.find(session, case_code).code  # 404 for a mistyped code
+                attach_case(session, cases.find(session, request.case_code))  # its call's and call-back's recordings
             request.last_result, request.handled_by = result, who.actor[:64]
             if close:
                 request.status = "closed"

@@ -7,10 +7,11 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.db.models import Case
+from app.db.models_recordings import Recording, Transcript
 
 _SPACES = re.compile(r"\s+")
 _LIKE_SPECIALS = re.compile(r"([\\%_])")
@@ -47,6 +48,15 @@ def _like_term(word: str) -> str:
     return "%" + _LIKE_SPECIALS.sub(r"\\\1", word) + "%"
 
 
+def _word_matches(word: str) -> ColumnElement[bool]:
+    """The word is in the case's own text, or in a transcript of one of its (not deleted) recordings."""
+    term = _like_term(word)
+    in_transcript = exists().where(Recording.case_id == Case.id, Recording.deleted_at.is_(None),
+                                   Transcript.recording_id == Recording.id,
+                                   Transcript.text_search.like(term, escape="\\"))
+    return or_(Case.content_search.like(term, escape="\\"), in_transcript)
+
+
 def build(query: CaseQuery, *, only_agency: int | None = None) -> Select[tuple[Case]]:
     """The SELECT for a query; only_agency restricts it to one agency's cases (focal points, heads)."""
     stmt = select(Case)
@@ -69,10 +79,11 @@ def build(query: CaseQuery, *, only_agency: int | None = None) -> Select[tuple[C
     if query.created_to is not None:
         stmt = stmt.where(Case.created_at < query.created_to)
     if query.text:
-        # Every word must appear (in any order): "duong hong" finds "Đường ... bị hỏng".
+        # Every word must appear (in any order), in the case or in what was said on its calls: "duong hong"
+        # finds "Đường ... bị hỏng".
         for word in fold(query.text).split(" "):
             if word:
-                stmt = stmt.where(Case.content_search.like(_like_term(word), escape="\\"))
+                stmt = stmt.where(_word_matches(word))
     return stmt
 
 

@@ -24,6 +24,7 @@ from app.services import calendar_store, case_intake, case_notify
 from app.services.case_access import Who, check_can_act, check_can_read
 from app.services.case_errors import CaseNotFound, StaleVersion
 from app.services.case_search import fold
+from app.services.recording_links import attach_case as attach_recordings
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 ANSWER_ACTIONS = frozenset({"answer", "answer_directly"})
@@ -62,6 +63,7 @@ def create_case(session: Session, new: case_intake.NewCase, *, who: Who, now: da
         event = workflow.decide([], workflow.RECEIVE, at=now, actor=who.actor,
                                 data={**(data or {}), "channel": new.channel})
         _append(session, case, event, seq=1)
+        attach_recordings(session, case)  # the call's recordings already ingested (later ones: at ingest)
         session.commit()
     except BaseException:
         session.rollback()
