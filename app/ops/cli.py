@@ -18,7 +18,14 @@ def _raise_interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def cmd_run(_args: argparse.Namespace) -> int:
+def _install_model(args: argparse.Namespace) -> None:
+    if getattr(args, "vosk_model", None):
+        from app.ops import vosk_model
+
+        vosk_model.install(args.vosk_model, get_settings().vosk_model_dir)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
     settings = get_settings()
     stack = Stack(settings)
     # Set both explicitly: a shell that starts us in the background leaves SIGINT ignored.
@@ -28,6 +35,7 @@ def cmd_run(_args: argparse.Namespace) -> int:
     try:
         print("[run] setting up (packages, Asterisk, prompts, database)...", flush=True)
         stack.setup()
+        _install_model(args)
         print("[run] starting Redis, FastAGI, Asterisk and the web app...", flush=True)
         stack.start()
         health = stack.health()
@@ -73,8 +81,9 @@ def cmd_test(args: argparse.Namespace) -> int:
     return 1 if code == 5 else code
 
 
-def cmd_setup(_args: argparse.Namespace) -> int:
+def cmd_setup(args: argparse.Namespace) -> int:
     Stack(get_settings()).setup()
+    _install_model(args)
     print("[setup] done")
     return 0
 
@@ -82,9 +91,12 @@ def cmd_setup(_args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tongdai", description="Tổng đài 1022 stack")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="set up and run the whole stack").set_defaults(func=cmd_run)
-    sub.add_parser("setup", help="set up only (packages, Asterisk root, config, database)").set_defaults(
-        func=cmd_setup)
+    run = sub.add_parser("run", help="set up and run the whole stack")
+    setup = sub.add_parser("setup", help="set up only (packages, Asterisk root, config, database)")
+    for command, func in ((run, cmd_run), (setup, cmd_setup)):
+        command.add_argument("--vosk-model", metavar="ARCHIVE_OR_URL",
+                             help="install this Vosk model (zip/tar file or http(s) URL) as the transcription model")
+        command.set_defaults(func=func)
     test = sub.add_parser("test", help="set up and run every test")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER)
     test.set_defaults(func=cmd_test)
