@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.models_cases import AuditLog
+from app.services import audit_chain
 from app.services.case_access import Who
 
 AUDITED_ROLES = frozenset({"auditor"})
@@ -15,10 +16,12 @@ AUDITED_ROLES = frozenset({"auditor"})
 
 def record_access(session: Session, principal: Who, what: str, *, case_code: str | None = None,
                   now: datetime | None = None) -> AuditLog:
-    """Add one access row and commit it: the read is logged even if what follows fails."""
-    row = AuditLog(at=now or datetime.now(UTC), actor=principal.actor[:128], role=principal.role,
-                   route=what[:256], case_code=case_code)
+    """Add one access row (and its audit chain entry) and commit it: the read is logged even if what follows fails."""
+    at = now or datetime.now(UTC)
+    row = AuditLog(at=at, actor=principal.actor[:128], role=principal.role, route=what[:256], case_code=case_code)
     session.add(row)
+    audit_chain.append(session, actor=principal.actor, role=principal.role, action="access",
+                       subject=f"case:{case_code}" if case_code else what, detail={"route": what}, now=at)
     session.commit()
     return row
 

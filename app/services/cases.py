@@ -20,7 +20,7 @@ from app.domain.calendar import WorkingCalendar
 from app.domain.rulebook import Rulebook, SlaRule
 from app.domain.workflow import CaseEvent, Status
 from app.errors import InvalidInput
-from app.services import calendar_store, case_intake, case_notify
+from app.services import audit_chain, calendar_store, case_intake, case_notify
 from app.services.case_access import Who, check_can_act, check_can_read
 from app.services.case_errors import CaseNotFound, StaleVersion
 from app.services.case_search import fold
@@ -62,7 +62,7 @@ def create_case(session: Session, new: case_intake.NewCase, *, who: Who, now: da
         # data: what came with the case beyond the Art. 6 fields (an Open311 request's place), kept in its log
         event = workflow.decide([], workflow.RECEIVE, at=now, actor=who.actor,
                                 data={**(data or {}), "channel": new.channel})
-        _append(session, case, event, seq=1)
+        _append(session, case, event, seq=1, role=who.role)
         attach_recordings(session, case)  # the call's recordings already ingested (later ones: at ingest)
         session.commit()
     except BaseException:
@@ -153,7 +153,7 @@ def _apply(session: Session, case: Case, action: str, *, who: Who, now: datetime
     agency = _check_action_data(session, case, action, data)
     event = workflow.decide(past, action, at=now, actor=who.actor, reason=reason, data=data,
                             max_needs_info=rule.max_needs_info, max_reschedules=rule.max_reschedules)
-    record = _append(session, case, event, seq=len(past) + 1)
+    record = _append(session, case, event, seq=len(past) + 1, role=who.role)
     if agency is not None:
         case.agency_id = agency.id
     if action in ANSWER_ACTIONS:
@@ -195,9 +195,12 @@ def _check_action_data(session: Session, case: Case, action: str, data: dict[str
     return agency
 
 
-def _append(session: Session, case: Case, event: CaseEvent, *, seq: int) -> CaseEventRecord:
+def _append(session: Session, case: Case, event: CaseEvent, *, seq: int, role: str) -> CaseEventRecord:
     record = CaseEventRecord(case_id=case.id, seq=seq, at=event.at, actor=event.actor[:128], action=event.action,
                              from_status=event.from_status.value if event.from_status else None,
                              to_status=event.to_status.value, reason=event.reason or None, data=dict(event.data))
     session.add(record)
+    audit_chain.append(session, actor=event.actor, role=role, action="case_change", subject=f"case:{case.code}",
+                       detail={"seq": seq, "action": event.action, "from": record.from_status, "to": record.to_status,
+                               "actor": event.actor}, now=event.at)
     return record
