@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 
-from app.ops import asterisk_root, postgres, system
+from app.ops import asterisk_root, audit_cli, postgres, system
 from app.ops.stack import Stack
 from app.settings import PROJECT_DIR, get_settings
 
@@ -97,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument("--vosk-model", metavar="ARCHIVE_OR_URL",
                              help="install this Vosk model (zip/tar file or http(s) URL) as the transcription model")
         command.set_defaults(func=func)
+    audit_cli.add_parser(sub)
     test = sub.add_parser("test", help="set up and run every test")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER)
     test.set_defaults(func=cmd_test)
