@@ -1,4 +1,4 @@
-"""Health of each part of the stack, checked one by one: Asterisk, AMI, AGI, database, Redis."""
+"""Health of each part of the stack, checked one by one: Asterisk, AMI, AGI, database, Redis; transcription backlog."""
 
 from __future__ import annotations
 
@@ -79,3 +79,26 @@ async def check_all(settings: Any, link: Any, engine: Any, redis_client: Any) ->
         _redis(redis_client),
     )
     return dict(zip(names, results, strict=True))
+
+
+def _backlog_now(redis_client: Any, sessions: Any) -> dict[str, Any]:
+    import redis as sync_redis
+
+    from recordings import jobs
+
+    # The app holds an asyncio client; the backlog reader is sync (workers share it), so use a short-lived twin.
+    client = sync_redis.Redis(**redis_client.connection_pool.connection_kwargs) if redis_client is not None else None
+    try:
+        with sessions() as session:
+            return jobs.backlog(client, session)
+    finally:
+        if client is not None:
+            client.close()
+
+
+async def transcription_backlog(redis_client: Any, sessions: Any) -> dict[str, Any]:
+    """Jobs waiting or retrying, failed, dead and the oldest one's age: shown, never a reason to fail health."""
+    try:
+        return await asyncio.wait_for(asyncio.to_thread(_backlog_now, redis_client, sessions), 5)
+    except Exception as exc:
+        return {"error": f"{type(exc).__name__}: {str(exc)[:200]}"}

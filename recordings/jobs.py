@@ -257,13 +257,16 @@ def backlog(client: Client | None, session: Session) -> dict[str, Any]:
     try:
         info = _group_info(client)
         out["dead_letters"] = client.xlen(DEAD)
-        if info is None:
-            return out
-        summary = client.xpending(STREAM, GROUP)
-        waiting = client.xrange(STREAM, min="(" + _s(info["last-delivered-id"]), max="+", count=1)
-        lag = info.get("lag")
-        n_waiting = int(lag) if lag is not None else len(client.xrange(STREAM, min="(" + _s(
-            info["last-delivered-id"]), max="+"))
+        if info is None:  # no worker has started yet: every entry is waiting
+            summary: dict[str, Any] = {"pending": 0}
+            waiting = client.xrange(STREAM, count=1)
+            n_waiting = client.xlen(STREAM)
+        else:
+            summary = client.xpending(STREAM, GROUP)
+            after = "(" + _s(info["last-delivered-id"])
+            waiting = client.xrange(STREAM, min=after, max="+", count=1)
+            lag = info.get("lag")
+            n_waiting = int(lag) if lag is not None else len(client.xrange(STREAM, min=after, max="+"))
         out["pending"] = int(summary.get("pending") or 0) + n_waiting
         oldest = [_id_ms(x) for x in (summary.get("min") if summary.get("pending") else None,
                                       waiting[0][0] if waiting else None) if x]
