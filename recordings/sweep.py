@@ -72,6 +72,10 @@ def _missing(session: Session, settings: Settings, now: datetime, result: SweepR
         if not _gone(rec, settings):
             continue
         was = rec.state
+        if rec.kind == "voicemail" and was in ("recording", "ended"):
+            # Record() makes its file only at the tone: a caller who hung up before it left no message
+            rec.state, rec.error = "missing", "no voice message was left (hung up before the tone)"
+            continue
         rec.state, rec.error = "missing", f"file gone while {was}"
         where = rec.store_path or rec.source_path
         alarms.raise_alert(session, alarms.MISSING, f"recording:{rec.id} {was} {where}", now, rec.uniqueid)

@@ -124,3 +124,11 @@ def test_given_source_left_after_copy_across_disks_when_swept_then_removed_only_
         s.commit()
     assert sweep.sweep(sessions, rec_settings, datetime.now(UTC)).sources_removed == 1
     assert not src.exists() and dest.exists()
+
+
+def test_given_voice_message_row_whose_caller_hung_up_before_the_tone_when_swept_then_missing_without_alarm(
+        sessions: sessionmaker[Session], rec_settings: Settings) -> None:
+    with sessions() as s:
+        rec_id = add_row(s, str(_folder(rec_settings) / "voicemail/1900.1.wav"), kind="voicemail")
+    sweep.sweep(sessions, rec_settings, datetime.now(UTC))
+    assert _state(sessions, rec_id) == "missing" and _alerts(sessions, alarms.MISSING) == []
