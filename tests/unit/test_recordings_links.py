@@ -83,7 +83,10 @@ def test_given_voice_message_and_call_back_when_case_filed_from_callback_list_th
         stranger = add_row(s, "/r/cb2.raw", uniqueid=f"cb{request.id + 10}-1-abc123", kind="callback")
         case = _file(s)
         request_id = request.id
-    desk: Any = Desk(sessions=sessions, send=None, clock=lambda: NOW)
+    async def no_ami(_action: dict[str, str]) -> Any:
+        raise AssertionError("recording a result sends nothing to Asterisk")
+
+    desk = Desk(sessions=sessions, send=no_ami, clock=lambda: NOW)
 
     asyncio.run(callbacks.record_result(desk, OPERATOR, request_id, "reached", True, case.code))
 
