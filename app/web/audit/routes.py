@@ -36,6 +36,13 @@ def _message(error: AppError | None, lang: str) -> str | None:
     return error.message_en if lang == "en" else error.message_vi
 
 
+def _day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None  # a browser's date field sends ISO dates; anything else is ignored rather than an error page
+
+
 def _local(value: Any) -> Any:
     return value.astimezone(VN) if value is not None else None
 
@@ -43,11 +50,12 @@ def _local(value: Any) -> Any:
 @router.get("/audit")
 async def search_page(request: Request, code: str = Query("", max_length=16), phone: str = Query("", max_length=32),
                       agency_id: str = Query("", max_length=12), topic: str = Query("", max_length=64),
-                      operator: str = Query("", max_length=64), date_from: date | None = Query(None),
-                      date_to: date | None = Query(None), p: int = Query(1, ge=1, le=100000),
+                      operator: str = Query("", max_length=64), date_from: str = Query("", max_length=10),
+                      date_to: str = Query("", max_length=10), p: int = Query(1, ge=1, le=100000),
                       page: Page = Depends(page_user("GET", "/audit"))) -> Response:
     settings, who = request.app.state.settings, page.principal
-    start, end = rs.day_bounds(date_from, date_to)
+    first, last = _day(date_from), _day(date_to)  # an empty form field sends "": no bound
+    start, end = rs.day_bounds(first, last)
     query = rs.RecordingQuery(code=code or None, phone=phone or None,
                               agency_id=int(agency_id) if agency_id.isdigit() else None, topic=topic or None,
                               operator=operator or None, started_from=start, started_to=end, limit=PAGE_SIZE,
@@ -63,7 +71,7 @@ async def search_page(request: Request, code: str = Query("", max_length=16), ph
 
     found = await in_session(request, work)
     form = {"code": code, "phone": phone, "agency_id": agency_id, "topic": topic, "operator": operator,
-            "date_from": date_from.isoformat() if date_from else "", "date_to": date_to.isoformat() if date_to else ""}
+            "date_from": first.isoformat() if first else "", "date_to": last.isoformat() if last else ""}
     kept = {k: v for k, v in form.items() if v}
     pages = max(1, -(-found["total"] // PAGE_SIZE))
     context = {**found, "form": form, "p": p, "pages": pages,

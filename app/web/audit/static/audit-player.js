@@ -55,10 +55,35 @@
     follow();
   }
 
+  /* Large play button and position slider (the native controls are small on a wall screen). */
+  var play = $("aud-play"), slider = $("aud-seek"), controls = $("aud-controls");
+  function playState() {
+    var playing = !audio.paused && !audio.ended;
+    controls.dataset.state = playing ? "playing" : "paused";
+    play.textContent = playing ? play.dataset.pause : play.dataset.play;
+  }
+  function sliderFollows() {
+    if (isFinite(audio.duration) && audio.duration > 0) { slider.max = audio.duration.toFixed(1); }
+    if (document.activeElement !== slider) { slider.value = (audio.currentTime || 0).toFixed(1); }
+  }
+
   if (audio) {
     ["timeupdate", "seeked", "seeking", "loadedmetadata", "pause", "play"].forEach(function (name) {
       audio.addEventListener(name, follow);
     });
+    ["play", "pause", "ended", "playing"].forEach(function (name) { audio.addEventListener(name, playState); });
+    ["timeupdate", "seeked", "loadedmetadata", "durationchange"].forEach(function (name) {
+      audio.addEventListener(name, sliderFollows);
+    });
+    play.addEventListener("click", function () {
+      if (audio.paused || audio.ended) {
+        audio.play().catch(function (err) { play.title = err.message; });
+      } else {
+        audio.pause();
+      }
+    });
+    slider.addEventListener("input", function () { audio.currentTime = parseFloat(slider.value); follow(); });
+    slider.addEventListener("change", function () { audio.currentTime = parseFloat(slider.value); follow(); });
     words.forEach(function (word) {
       word.addEventListener("click", function () { seek(word); });
       word.addEventListener("keydown", function (ev) {
@@ -91,7 +116,7 @@
     if (result.compact) { hashRow(table, t("aud.v.compact"), result.compact); }
     box.appendChild(table);
     box.appendChild(el("p", "hint", t("aud.v.checked_at") + ": " + new Date(result.checked_at).toLocaleString(
-      lang === "en" ? "en-GB" : "vi-VN")));
+      lang === "en" ? "en-GB" : "vi-VN", {timeZone: "Asia/Ho_Chi_Minh"})));
   }
 
   var verifyButton = $("aud-verify");
