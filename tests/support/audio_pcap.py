@@ -36,8 +36,10 @@ def _udp_frame(payload: bytes) -> bytes:
     return b"\x00" * 12 + b"\x08\x00" + ip
 
 
-def write_call_pcap(path: Path, keys: str, talk_s: float, gap_ms: int = 1200, lead_ms: int = 1500) -> float:
-    """Keys first (a space pauses 3 gaps), then talk_s seconds of a 440 Hz tone. Returns the length in s."""
+def write_call_pcap(path: Path, keys: str, talk_s: float, gap_ms: int = 1200, lead_ms: int = 1500,
+                    tone_hz: int = 440) -> float:
+    """Keys first (a space pauses 3 gaps), then talk_s seconds of a tone (440 Hz unless told; whole Hz loop
+    seamlessly, the tone table being one second long). Returns the length in s."""
     packets: list[tuple[int, bytes]] = []
     seq, clock_ms = 1, lead_ms
     for key in keys:
@@ -53,7 +55,7 @@ def write_call_pcap(path: Path, keys: str, talk_s: float, gap_ms: int = 1200, le
             packets.append((clock_ms + i * PACKET_MS, rtp))
             seq += 1
         clock_ms += gap_ms
-    tone = bytes(_alaw(int(8000 * math.sin(2 * math.pi * 440 * n / 8000))) for n in range(8000))
+    tone = bytes(_alaw(int(8000 * math.sin(2 * math.pi * tone_hz * n / 8000))) for n in range(8000))
     for k in range(int(talk_s * 1000 / PACKET_MS)):
         at = clock_ms + k * PACKET_MS
         offset = (k * SAMPLES) % 8000
