@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import resource
 import subprocess
 import tempfile
 import time
@@ -38,6 +39,7 @@ class StorageNumbers:
     original_bytes: int
     compact_bytes: int
     convert_s: float  # wall time of one opusenc run
+    convert_cpu_s: float  # its CPU time (user + system), steadier than wall time on a busy machine
 
     @property
     def original_bytes_per_min(self) -> float:
@@ -100,13 +102,19 @@ def storage_numbers(src: Path, kbps: int = 32, workdir: Path | None = None) -> S
     info = audio_info(src)
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
         dest = Path(tmp) / "compact.opus"
-        started = time.perf_counter()
+        cpu_before, started = _children_cpu(), time.perf_counter()
         to_opus(src, dest, kbps)
-        took = time.perf_counter() - started
-        return StorageNumbers(info.duration_s, src.stat().st_size, dest.stat().st_size, took)
+        took, cpu = time.perf_counter() - started, _children_cpu() - cpu_before
+        return StorageNumbers(info.duration_s, src.stat().st_size, dest.stat().st_size, took, cpu)
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def storage_line(numbers: StorageNumbers) -> str:
     return (f"storage original_bytes_per_min={numbers.original_bytes_per_min:.0f} "
             f"opus_bytes_per_min={numbers.compact_bytes_per_min:.0f} convert_s={numbers.convert_s:.2f} "
+            f"convert_cpu_s={numbers.convert_cpu_s:.2f} "
             f"duration_s={numbers.duration_s:.1f}")
