@@ -146,3 +146,16 @@ def test_given_no_model_when_the_transcriber_starts_then_it_says_how_to_install_
     assert str(env_model) in log_path.read_text()
     with sessions() as session:
         assert jobs.backlog(client, session)["pending"] == 1
+
+
+def test_given_a_voice_message_wav_when_transcribed_then_one_channel_of_the_citizen(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from recordings.transcribe import load_model, transcribe
+
+    wav = speech_wav(tmp_path / "voicemail.wav", "안녕하세요 감사합니다")
+    result = transcribe(SimpleNamespace(kind="voicemail", sample_rate=8000, channels=1), wav,
+                        load_model(korean_model_dir()))
+    assert result["segments"] and {(s["speaker"], s["channel"]) for s in result["segments"]} == {("citizen", 0)}
+    assert result["text"].startswith("Người dân: ")
+    assert 0 < result["duration_s"] <= citizen_seconds(wav) + 0.01
