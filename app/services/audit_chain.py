@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event, select, update
+from sqlalchemy import Engine, event, make_url, select, update
 from sqlalchemy.orm import Session
 
 from app.db.models_recordings import AuditChainEntry, AuditChainHead
@@ -85,7 +85,7 @@ def anchor_for(session: Session) -> Path | None:
     from app.settings import get_settings
 
     settings = get_settings()
-    same = engine.url.render_as_string(hide_password=False) == settings.effective_database_url
+    same = engine.url == make_url(settings.effective_database_url)
     return settings.audit_anchor_path if same else None
 
 
