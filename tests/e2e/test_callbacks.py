@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from app.db.models import CallbackRequest
+from app.db.models_recordings import Recording
 from app.domain.working_hours import DAY_NAMES
 from tests.e2e.conftest import Env
 from tests.e2e.helpers import ended_call, new_caller
@@ -39,6 +40,15 @@ def test_given_out_of_hours_when_caller_keys_1_then_voice_message_kept_as_callba
     assert request.voicemail_path and request.voicemail_path.endswith(".wav")
     call = ended_call(env, caller)
     assert call.outcome == "voicemail" and call.queue is None
+    # The voice message is a recording of the call too, ended by the caller's hang-up (then ingested).
+    recording = wait_until(lambda: (r := _recording_of(env, request.voicemail_path)) and r.state != "recording" and r,
+                           "the voice message's recording ended")
+    assert (recording.kind, recording.uniqueid, recording.linkedid) == ("voicemail", call.uniqueid, call.linkedid)
+
+
+def _recording_of(env: Env, path: str | None) -> Recording | None:
+    with env.sessions() as session:
+        return session.scalar(select(Recording).where(Recording.source_path == path))
 
 
 def test_given_no_operator_when_queue_wait_runs_out_then_callback_request_is_kept(env: Env) -> None:
