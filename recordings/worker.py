@@ -53,19 +53,21 @@ class Enqueuer:
 
 
 class Worker:
-    def __init__(self, sessions: sessionmaker[Session], settings: Settings, stop: threading.Event) -> None:
-        self.sessions, self.settings, self.stop = sessions, settings, stop
+    def __init__(self, sessions: sessionmaker[Session], settings: Settings, stop: threading.Event,
+                 holder: str = HOLDER) -> None:
+        self.sessions, self.settings, self.stop, self.holder = sessions, settings, stop, holder
         self.enqueue = Enqueuer(settings)
         self.next_sweep = datetime.min.replace(tzinfo=UTC)
 
     def _lease(self, now: datetime) -> bool:
         with self.sessions() as session:
-            return scheduler_lock.acquire(session, LOCK_NAME, HOLDER, now,
+            return scheduler_lock.acquire(session, LOCK_NAME, self.holder, now,
                                           timedelta(seconds=self.settings.recordings_lease_s))
 
-    def once(self, now: datetime) -> None:
+    def once(self, now: datetime) -> bool:
+        """One round if this process holds the lease; False when another holder has it."""
         if not self._lease(now):
-            return
+            return False
         ingest.ingest_ready(self.sessions, self.settings, now, enqueue=self.enqueue, should_stop=self.stop.is_set)
         if now >= self.next_sweep and not self.stop.is_set():
             self.next_sweep = now + timedelta(seconds=self.settings.recordings_sweep_s)
@@ -74,9 +76,10 @@ class Worker:
             if found.orphans or found.missing or deleted:
                 log.info("sweep: %d orphan files, %d missing, %d deleted by retention", found.orphans,
                          found.missing, deleted)
+        return True
 
     def run(self) -> None:
-        log.info("recordings worker %s: store %s", HOLDER, self.settings.store_dir)
+        log.info("recordings worker %s: store %s", self.holder, self.settings.store_dir)
         while not self.stop.is_set():
             try:
                 self.once(datetime.now(UTC))
@@ -84,7 +87,7 @@ class Worker:
                 log.exception("recordings pass failed; retrying")
             self.stop.wait(self.settings.recordings_poll_s)
         with self.sessions() as session:
-            scheduler_lock.release(session, LOCK_NAME, HOLDER)
+            scheduler_lock.release(session, LOCK_NAME, self.holder)
 
 
 def main() -> None:

@@ -68,9 +68,12 @@ def test_given_worker_killed_halfway_through_ingest_when_restarted_then_exactly_
     first = _start({**env, PAUSE_ENV: pause_after}, log)
     second: subprocess.Popen[bytes] | None = None
     try:
-        wait_until(lambda: "test pause after" in log.read_text(), f"the worker pausing after {pause_after} "
-                   f"(rows {[(r.id, r.state) for r in _rows(sessions)]}); its log: {log.read_text()[-2000:]}",
-                   timeout=120)
+        try:
+            wait_until(lambda: "test pause after" in log.read_text(), f"the worker pausing after {pause_after}",
+                       timeout=120)
+        except AssertionError as exc:
+            rows = [(r.id, r.state) for r in _rows(sessions)]
+            raise AssertionError(f"{exc}; rows {rows}; the worker's log:\n{log.read_text()[-3000:]}") from None
         _kill(first, signal.SIGKILL)
         [at_kill] = _rows(sessions)
         assert not source.exists()  # moved: the only copy is in the store
