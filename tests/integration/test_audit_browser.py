@@ -34,6 +34,7 @@ class Site:
     base: str
     sessions: Any
     seeded: SeededRecording
+    secret: SeededRecording  # a confidential case: the auditor sees the citizen's identity masked
 
 
 @pytest.fixture
@@ -51,8 +52,10 @@ def site(tmp_path: Path) -> Iterator[Site]:
         agency = agencies.create_agency(session, {"kind": "department", "name": "Sở Xây dựng",
                                                   "jurisdiction": "quang-nam"})
         seeded = seed_recording(session, store, agency_id=agency.id, started=STARTED)
+        secret = seed_recording(session, store, agency_id=agency.id, started=STARTED.replace(hour=2),
+                                uniqueid="1763990000.2", phone="0912000111", confidential=True)
     with web_app(env, tmp_path / "uvicorn.log") as base:
-        yield Site(base, sessions, seeded)
+        yield Site(base, sessions, seeded, secret)
 
 
 def _shot(page: Any, name: str) -> None:
@@ -147,6 +150,13 @@ def test_given_auditor_in_chromium_when_searching_playing_seeking_verifying_then
         expect(page.locator("#aud-verify")).to_have_text("Verify integrity")
         expect(page.locator("#aud-play")).to_have_text("▶ Play")
         _shot(page, "06-player-en")
+        # A confidential case: name and number masked for the auditor, in the transcript too.
+        page.goto(site.base + f"/audit/recordings/{site.secret.recording_id}?lang=vi")
+        expect(page.locator("#aud-confidential")).to_be_visible()
+        expect(page.locator("#aud-caller")).to_have_text("*******111")
+        expect(page.locator(".aud-transcript")).not_to_contain_text("nguyễn")
+        expect(page.locator(".aud-transcript")).to_contain_text("[đã ẩn]")
+        _shot(page, "07-confidential-masked")
         assert errors == [] and failed == []
         context.close()
 
