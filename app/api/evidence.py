@@ -14,7 +14,7 @@ from starlette.background import BackgroundTask
 
 from app.api.auth import Principal
 from app.api.cases import allowed, in_session, now_of
-from app.services import audit_chain, cases
+from app.services import audit, audit_chain, cases
 from recordings import evidence as evidence_package
 
 router = APIRouter(prefix="/api", tags=["evidence"])
@@ -47,7 +47,13 @@ async def evidence(request: Request, code: str,
         raise evidence_package.EvidenceRoleRefused(f"role {who.role}")
 
     def build(session: Session) -> Path:
-        return evidence_package.build(session, cases.get_case(session, code, who), settings, who, now=now)
+        path = evidence_package.build(session, cases.get_case(session, code, who), settings, who, now=now)
+        try:
+            audit.record_if_audited(session, who, f"GET /api/cases/{code}/evidence", case_code=code)
+        except BaseException:
+            evidence_package.discard(path)
+            raise
+        return path
 
     path = await in_session(request, build)
     return FileResponse(path, media_type="application/zip", filename=path.name,
@@ -63,6 +69,7 @@ async def chain(request: Request, limit: int = Query(50, ge=1, le=500), before_s
         rows = audit_chain.recent(session, limit=limit, before_seq=before_seq)
         entries = [ChainEntryOut.model_validate(r, from_attributes=True) for r in rows]
         more = len(rows) == limit and rows[-1].seq > 1
+        audit.record_if_audited(session, who, "GET /api/audit/chain")  # after the read: not in this page
         return ChainPage(entries=entries, next_before_seq=rows[-1].seq if more else None)
 
     return await in_session(request, page)
@@ -83,6 +90,7 @@ async def chain_verify(request: Request,
                            detail={"ok": result["ok"], "entries": result["entries"],
                                    "problems": len(result["problems"])}, now=now)
         session.commit()
+        audit.record_if_audited(session, who, "GET /api/audit/chain/verify")
         return result
 
     return await in_session(request, run)

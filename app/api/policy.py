@@ -111,7 +111,7 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/recordings/{recording_id}/transcript"): RECORDING_READERS,
     ("POST", "/api/recordings/{recording_id}/verify"): RECORDING_READERS,
     ("GET", "/api/cases/{code}/recordings"): RECORDING_READERS,
-    ("GET", "/api/cases/{code}/evidence"): RECORDING_READERS,
+    ("GET", "/api/cases/{code}/evidence"): RECORDING_READERS - {"focal_point"},  # the centre exports, not agencies
     ("GET", "/api/audit/chain"): AUDIT_TRAIL_READERS,
     ("GET", "/api/audit/chain/verify"): AUDIT_TRAIL_READERS,
     ("PUT", "/api/cases/{code}/legal-hold"): LEADS,
