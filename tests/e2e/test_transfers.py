@@ -20,6 +20,7 @@ from app import names
 from app.ami.link import AmiLink
 from app.db.models import Call, CallbackRequest, Case
 from app.db.models_cases import CaseEventRecord
+from app.db.models_recordings import Recording
 from tests.e2e.conftest import Env
 from tests.e2e.helpers import OperatorPhone, call_of, new_caller, queue_members
 from tests.support.ami_events import AmiRecorder
@@ -351,6 +352,10 @@ def test_given_callback_request_when_operator_calls_back_then_trunk_receives_the
                    "the call-back's INVITE on the trunk")
         leg = wait_until(lambda: (c := desk.operator_leg()) and c.get("BridgeId") and c, "the citizen answering")
         desk.env.ami({"Action": "Hangup", "Channel": leg["Channel"]})
+        # Recorded on the operator's leg (left: the operator), one row for that leg, ended by its hang-up.
+        rec = wait_until(lambda: (r := recording_of_leg(desk.env, leg["Uniqueid"])) and r.state != "recording" and r,
+                         "the call-back's recording ended")
+        assert rec.kind == "callback" and rec.source_path.endswith(f"{leg['Uniqueid']}-callback.raw")
         wait_until(lambda: callback(desk.env, request_id).last_result == "answered", "the call-back's result")
         result = desk.api.post(f"/api/callbacks/{request_id}/result", json={"result": "reached", "close": True})
         assert result.status_code == 200, result.text
@@ -359,6 +364,11 @@ def test_given_callback_request_when_operator_calls_back_then_trunk_receives_the
         desk.hang_up_all()
         uas.stop()
         line.stop()
+
+
+def recording_of_leg(env: Env, uniqueid: str) -> Recording | None:
+    with env.sessions() as session:
+        return session.scalar(select(Recording).where(Recording.uniqueid == uniqueid))
 
 
 def callback(env: Env, request_id: int) -> CallbackRequest:
