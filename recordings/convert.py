@@ -12,6 +12,8 @@ import wave
 from dataclasses import dataclass
 from pathlib import Path
 
+from recordings import store
+
 RAW_RATE = 8000
 RAW_CHANNELS = 2  # MixMonitor's D option: interleaved stereo signed 16-bit little-endian
 SAMPLE_BYTES = 2
@@ -76,7 +78,7 @@ def to_opus(src: Path, dest: Path, kbps: int, *, encoder: str = OPUSENC) -> None
         cmd += ["--raw", "--raw-bits", "16", "--raw-rate", str(RAW_RATE), "--raw-chan", str(RAW_CHANNELS),
                 "--raw-endianness", "0"]
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(dest.name + ".part")
+    tmp = store.partial_of(dest)
     try:
         done = subprocess.run([*cmd, str(src), str(tmp)], capture_output=True, text=True, check=False)
         if done.returncode != 0:

@@ -13,6 +13,7 @@ from app.ops.asterisk_root import AsteriskRuntime
 from app.settings import Settings
 
 CHUNK = 1024 * 1024
+PARTIAL = ".part"  # files being written; renamed into place when complete
 COMPACT_SUFFIX = ".opus"
 
 
@@ -61,6 +62,11 @@ def compact_path(rec: Recording, settings: Settings) -> Path | None:
     return settings.store_dir / rec.compact_path
 
 
+def partial_of(dest: Path) -> Path:
+    """A temporary name beside dest, unique per process, so two writers never share one file."""
+    return dest.with_name(f"{dest.name}.{os.getpid()}{PARTIAL}")
+
+
 def fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -72,7 +78,7 @@ def fsync_dir(path: Path) -> None:
 def _copy_hashing(src: Path, dest: Path) -> tuple[str, int]:
     """Copy src to dest while hashing what is read, so the hash is of the bytes as they were in Asterisk's file."""
     digest, size = hashlib.sha256(), 0
-    tmp = dest.with_name(dest.name + ".part")
+    tmp = partial_of(dest)
     try:
         with src.open("rb") as fin, tmp.open("wb") as fout:
             while chunk := fin.read(CHUNK):

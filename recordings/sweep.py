@@ -18,7 +18,6 @@ from recordings.integrity import sha256_file
 
 log = logging.getLogger("recordings.sweep")
 Sessions = sessionmaker[Session]
-_PARTIAL = (".part",)
 
 
 @dataclass
@@ -26,32 +25,64 @@ class SweepResult:
     orphans: int = 0  # new orphan alarms
     missing: int = 0  # rows newly marked missing
     sources_removed: int = 0  # sources left behind by a copy across disks, removed once their hash matched
+    partials_removed: int = 0  # half-written store files of a writer that died
 
 
 def _files(folder: Path) -> list[Path]:
     found = []
     for root, _dirs, names in os.walk(folder):
-        found += [Path(root) / n for n in names if not n.endswith(_PARTIAL)]
+        found += [Path(root) / n for n in names if not n.endswith(store.PARTIAL)]
     return found
 
 
-def _orphans(session: Session, settings: Settings, now: datetime, result: SweepResult) -> None:
+def _age_s(path: Path, now: datetime) -> float | None:
+    try:
+        return now.timestamp() - path.stat().st_mtime
+    except FileNotFoundError:
+        return None  # ingest moved it meanwhile
+
+
+def _claims(session: Session, inside: list[str]) -> dict[str, Recording]:
+    rows: dict[str, Recording] = {}
+    for i in range(0, len(inside), 500):
+        chunk = inside[i:i + 500]
+        rows.update({r.source_path: r for r in session.scalars(select(Recording)
+                                                                .where(Recording.source_path.in_(chunk)))})
+    return rows
+
+
+def _asterisk_folder(session: Session, settings: Settings, now: datetime, result: SweepResult) -> None:
+    """Files in Asterisk's folder: alarm once for those no row claims; remove those a copy across disks left
+    behind after committing the stored hash (only when they still hash the same)."""
     folder = store.recordings_folder(settings)
     if folder is None or not folder.is_dir():
         return
     runtime = store.runtime(settings)
-    claimed = set(session.scalars(select(Recording.source_path)))
-    for path in _files(folder):
-        try:
-            age = now.timestamp() - path.stat().st_mtime
-        except FileNotFoundError:
-            continue  # ingest moved it meanwhile
-        inside = runtime.inside_path(path)
-        if inside in claimed or age < settings.recordings_stale_s:
+    files = {runtime.inside_path(p): p for p in _files(folder)}
+    claims = _claims(session, list(files))
+    for inside, path in files.items():
+        rec = claims.get(inside)
+        if rec is not None:
+            if rec.state in ("stored", "ready") and rec.sha256 and sha256_file(path) == rec.sha256:
+                path.unlink()
+                result.sources_removed += 1
             continue
+        age = _age_s(path, now)
+        if age is None or age < settings.recordings_stale_s:
+            continue  # a row may still come (MixMonitorStart is on its way)
         if alarms.raise_once(session, alarms.ORPHAN, inside, now):
             log.error("recording file no call claims: %s", inside)
             result.orphans += 1
+
+
+def _store_partials(settings: Settings, now: datetime, result: SweepResult) -> None:
+    if not settings.store_dir.is_dir():
+        return
+    for path in settings.store_dir.rglob(f"*{store.PARTIAL}"):
+        age = _age_s(path, now)
+        if age is not None and age >= settings.recordings_stale_s:
+            path.unlink(missing_ok=True)
+            result.partials_removed += 1
 
 
 def _gone(rec: Recording, settings: Settings) -> bool:
@@ -83,20 +114,11 @@ def _missing(session: Session, settings: Settings, now: datetime, result: SweepR
         result.missing += 1
 
 
-def _leftover_sources(session: Session, settings: Settings, result: SweepResult) -> None:
-    """A copy across disks commits the hash before removing the source; a crash in between leaves it here."""
-    for rec in session.scalars(select(Recording).where(Recording.state.in_(("stored", "ready")))):
-        src = store.source_path(rec, settings)
-        if src.exists() and rec.sha256 and sha256_file(src) == rec.sha256:
-            src.unlink()
-            result.sources_removed += 1
-
-
 def sweep(sessions: Sessions, settings: Settings, now: datetime) -> SweepResult:
     result = SweepResult()
     with sessions() as session:
-        _leftover_sources(session, settings, result)
         _missing(session, settings, now, result)
-        _orphans(session, settings, now, result)
+        _asterisk_folder(session, settings, now, result)
         session.commit()
+    _store_partials(settings, now, result)
     return result

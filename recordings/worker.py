@@ -64,11 +64,15 @@ class Worker:
             return scheduler_lock.acquire(session, LOCK_NAME, self.holder, now,
                                           timedelta(seconds=self.settings.recordings_lease_s))
 
+    def _should_stop(self) -> bool:
+        # Asked between recordings: a long pass renews the lease as it goes, and stops if it was lost.
+        return self.stop.is_set() or not self._lease(datetime.now(UTC))
+
     def once(self, now: datetime) -> bool:
         """One round if this process holds the lease; False when another holder has it."""
         if not self._lease(now):
             return False
-        ingest.ingest_ready(self.sessions, self.settings, now, enqueue=self.enqueue, should_stop=self.stop.is_set)
+        ingest.ingest_ready(self.sessions, self.settings, now, enqueue=self.enqueue, should_stop=self._should_stop)
         if now >= self.next_sweep and not self.stop.is_set():
             self.next_sweep = now + timedelta(seconds=self.settings.recordings_sweep_s)
             found = sweep.sweep(self.sessions, self.settings, now)

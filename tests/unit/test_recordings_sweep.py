@@ -132,3 +132,15 @@ def test_given_voice_message_row_whose_caller_hung_up_before_the_tone_when_swept
         rec_id = add_row(s, str(_folder(rec_settings) / "voicemail/1900.1.wav"), kind="voicemail")
     sweep.sweep(sessions, rec_settings, datetime.now(UTC))
     assert _state(sessions, rec_id) == "missing" and _alerts(sessions, alarms.MISSING) == []
+
+
+def test_given_half_written_store_file_of_a_dead_writer_when_swept_then_removed_once_old(
+        sessions: sessionmaker[Session], rec_settings: Settings) -> None:
+    old = rec_settings.store_dir / "2026/11/24/000000001.raw.4242.part"
+    fresh = rec_settings.store_dir / "2026/11/24/000000002.opus.4243.part"  # a writer may still be at it
+    old.parent.mkdir(parents=True)
+    old.write_bytes(b"half")
+    fresh.write_bytes(b"half")
+    settle(old)
+    assert sweep.sweep(sessions, rec_settings, datetime.now(UTC)).partials_removed == 1
+    assert not old.exists() and fresh.exists()
