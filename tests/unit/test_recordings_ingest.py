@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 import stat
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -182,3 +184,29 @@ def test_given_case_filed_from_the_call_when_ingested_then_recording_attached_to
         rec_id = add_row(s, str(src))
     ingest.ingest_ready(sessions, rec_settings, _now())
     assert _row(sessions, rec_id).case_id == case.id
+
+
+def test_given_store_on_another_disk_when_ingested_then_copied_hashed_and_source_removed_after_commit(
+        sessions: sessionmaker[Session], rec_settings: Settings, tmp_path: Path) -> None:
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or shm.stat().st_dev == tmp_path.stat().st_dev:
+        pytest.skip("no second filesystem (/dev/shm) to copy across")
+    other_disk = Path(tempfile.mkdtemp(prefix="td-store-", dir=shm))
+    try:
+        settings = rec_settings.model_copy(update={"recordings_store_dir": str(other_disk)})
+        src = _raw(settings)
+        expected = hashlib.sha256(src.read_bytes()).hexdigest()
+        settle(src)
+        with sessions() as s:
+            rec_id = add_row(s, str(src))
+
+        assert ingest.ingest_ready(sessions, settings, _now()) == 1
+
+        rec = _row(sessions, rec_id)
+        original = store.original_path(rec, settings)
+        assert rec.sha256 == expected and not src.exists()
+        assert original is not None and original.is_relative_to(other_disk)
+        assert hashlib.sha256(original.read_bytes()).hexdigest() == expected
+        assert not list(other_disk.rglob("*.part"))
+    finally:
+        shutil.rmtree(other_disk)
