@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from app import names
 from app.db.models import Alert, Call
+from app.db.models_recordings import Recording
+from recordings import naming
 from tests.e2e.conftest import Env
 from tests.support.sipp import PHONE_IP, TRUNK_IP, register_scenario, unauthenticated_invite_scenario
 from tests.support.waiting import wait_until
@@ -74,6 +77,18 @@ def test_given_agi_server_down_when_citizen_calls_then_general_queue_and_operato
     with env.sessions() as session:
         alert = session.scalar(select(Alert).where(Alert.uniqueid == call.uniqueid))
     assert alert is not None and alert.kind == names.ALERT_AGI_FAILED
+    # No AGI named the recording: the dialplan's fallback name is the same template, rendered by Asterisk.
+    rec = wait_until(lambda: _recording_of(env, call.uniqueid), "the fallback call's recording")
+    assert call.started_at is not None
+    folder = f"{env.stack.asterisk.inside_dir}/recordings"  # type: ignore[union-attr]
+    # Asterisk takes the date when MixMonitor starts: a call that started just before midnight UTC may cross it.
+    days = (call.started_at, call.started_at + timedelta(days=1))
+    assert rec.source_path in {naming.call_recording(folder, call.uniqueid, day) for day in days}
+
+
+def _recording_of(env: Env, uniqueid: str) -> Recording | None:
+    with env.sessions() as session:
+        return session.scalar(select(Recording).where(Recording.uniqueid == uniqueid))
 
 
 def test_given_softphone_without_credentials_when_it_calls_then_challenged_or_refused(env: Env) -> None:
