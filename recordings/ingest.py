@@ -5,6 +5,7 @@ Each step is its own transaction and is safe to repeat, so a pass that dies anyw
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import time
@@ -191,6 +192,10 @@ def ingest_ready(sessions: Sessions, settings: Settings, now: datetime, *, enque
             store_original(sessions, settings, rec_id, now)
         except OSError as exc:  # e.g. ENOSPC while copying across disks: the original stays with Asterisk
             log.error("recording %d not stored: %s", rec_id, exc)
+            if exc.errno == errno.ENOSPC:
+                with sessions() as session:
+                    alarms.disk_state(session, True, f"{settings.store_dir}: disk full while storing", now)
+                return 0
     ready = 0
     for rec_id in _ids(sessions, "stored"):
         if should_stop() or not disk_ok(sessions, settings, now):

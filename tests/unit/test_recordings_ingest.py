@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import stat
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -210,3 +212,36 @@ def test_given_store_on_another_disk_when_ingested_then_copied_hashed_and_source
         assert not list(other_disk.rglob("*.part"))
     finally:
         shutil.rmtree(other_disk)
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 256 KiB tmpfs: a real full disk (ENOSPC) without filling any real one."""
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        pytest.skip("mounting a tiny tmpfs needs root")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)
+
+
+def test_given_store_disk_fills_while_copying_when_ingested_then_alarm_and_original_stays_with_asterisk(
+        sessions: sessionmaker[Session], rec_settings: Settings, tiny_disk: Path) -> None:
+    settings = rec_settings.model_copy(update={"recordings_store_dir": str(tiny_disk / "store")})
+    src = _raw(settings, seconds=10)  # 320 KB: more than the store's disk holds
+    expected = hashlib.sha256(src.read_bytes()).hexdigest()
+    settle(src)
+    with sessions() as s:
+        rec_id = add_row(s, str(src))
+
+    assert ingest.ingest_ready(sessions, settings, _now()) == 0
+
+    assert hashlib.sha256(src.read_bytes()).hexdigest() == expected  # Asterisk's file untouched
+    assert _row(sessions, rec_id).state == "ended"
+    assert not list(tiny_disk.rglob("*.part"))  # the half copy is gone
+    assert len(_alerts(sessions, alarms.DISK_FULL)) == 1
