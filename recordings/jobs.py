@@ -22,6 +22,7 @@ STREAM = "td:transcribe"
 GROUP = "transcribers"
 DEAD = "td:transcribe:dead"
 SWEEP_LOCK = "td:transcribe:sweep"
+CONSUMER_FORGET_S = 86400.0
 REQUEUE_AFTER_S = 300.0  # a 'queued' row this old and in no stream entry was never enqueued (Redis was down)
 
 Client = Any  # a sync redis.Redis; redis-py types its replies as "Awaitable | Any", so it is kept loose here
@@ -241,7 +242,15 @@ def sweep(client: Client, sessions: sessionmaker[Session], now: datetime,
         log.warning("recording %s was queued for transcription but no job covered it: enqueued again", rid)
         enqueue(client, rid)
     trim_acknowledged(client)
+    forget_idle_consumers(client)
     return len(missing)
+
+
+def forget_idle_consumers(client: Client, idle_s: float = CONSUMER_FORGET_S) -> None:
+    """Consumer names are host+pid, so every restart adds one: drop those holding nothing and long silent."""
+    for consumer in client.xinfo_consumers(STREAM, GROUP):
+        if int(consumer["pending"]) == 0 and int(consumer["idle"]) > idle_s * 1000:
+            client.xgroup_delconsumer(STREAM, GROUP, consumer["name"])
 
 
 def backlog(client: Client | None, session: Session) -> dict[str, Any]:

@@ -159,3 +159,14 @@ def test_given_waiting_jobs_when_backlog_is_read_then_it_counts_them_and_their_a
         backlog = jobs.backlog(client, session)
     assert backlog["pending"] == 2
     assert backlog["oldest_age_s"] is not None and backlog["oldest_age_s"] >= 0
+
+
+def test_given_consumers_of_restarted_workers_when_forgotten_then_only_idle_empty_ones_go(world) -> None:
+    client, _sessions = world
+    jobs.enqueue(client, 1)
+    jobs.ensure_group(client)
+    client.xreadgroup(jobs.GROUP, "host-1", {jobs.STREAM: ">"}, count=1)  # holds a job
+    client.xreadgroup(jobs.GROUP, "host-2", {jobs.STREAM: ">"}, count=1)  # holds nothing
+    wait_until(lambda: all(c["idle"] > 100 for c in client.xinfo_consumers(jobs.STREAM, jobs.GROUP)), "idle")
+    jobs.forget_idle_consumers(client, idle_s=0.1)
+    assert [c["name"] for c in client.xinfo_consumers(jobs.STREAM, jobs.GROUP)] == [b"host-1"]
