@@ -170,3 +170,20 @@ def test_given_consumers_of_restarted_workers_when_forgotten_then_only_idle_empt
     wait_until(lambda: all(c["idle"] > 100 for c in client.xinfo_consumers(jobs.STREAM, jobs.GROUP)), "idle")
     jobs.forget_idle_consumers(client, idle_s=0.1)
     assert [c["name"] for c in client.xinfo_consumers(jobs.STREAM, jobs.GROUP)] == [b"host-1"]
+
+
+def test_given_a_stop_during_a_job_when_the_job_breaks_off_then_it_stays_pending_and_is_not_counted_failed(
+        world) -> None:
+    client, sessions = world
+    with sessions() as session:
+        rid = add_recording(session, case_id=None)
+    jobs.enqueue(client, rid)
+
+    def interrupted(_rid: int) -> None:
+        worker.stopping.set()  # SIGTERM arrives while the recording is being transcribed
+        raise RuntimeError("cancelled")
+
+    worker = jobs.Worker(client, sessions, interrupted, "w1", max_attempts=1, claim_idle_s=60, block_ms=100)
+    assert worker.step() is True
+    assert status(sessions, rid) == ("queued", 0, None)
+    assert client.xpending(jobs.STREAM, jobs.GROUP)["pending"] == 1 and client.xlen(jobs.DEAD) == 0
