@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import resource
+import shutil
 import subprocess
 import tempfile
 import time
@@ -83,7 +84,7 @@ def to_opus(src: Path, dest: Path, kbps: int, *, encoder: str = OPUSENC) -> None
         done = subprocess.run([*cmd, str(src), str(tmp)], capture_output=True, text=True, check=False)
         if done.returncode != 0:
             message = (done.stderr or done.stdout or "").strip()[-300:]
-            if "No space left" in message:
+            if _disk_full(message, dest.parent):
                 raise DiskFull(errno.ENOSPC, f"opusenc: {message}")
             raise ConversionFailed(f"opusenc exited {done.returncode}: {message}")
         with tmp.open("rb") as fh:
@@ -97,6 +98,14 @@ def to_opus(src: Path, dest: Path, kbps: int, *, encoder: str = OPUSENC) -> None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _disk_full(message: str, folder: Path) -> bool:
+    # opusenc says "Encoding aborted: write failed" when its output hits a full disk; anything else it says
+    # is taken as a full disk too when the folder has (almost) no room left.
+    if "No space left" in message or "write failed" in message:
+        return True
+    return shutil.disk_usage(folder).free < 1024 * 1024
 
 
 def storage_numbers(src: Path, kbps: int = 32, workdir: Path | None = None) -> StorageNumbers:

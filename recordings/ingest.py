@@ -167,6 +167,10 @@ def _conversion_failed(sessions: Sessions, rec_id: int, now: datetime, state: st
         if rec is None:
             return
         rec.state, rec.error = state, why[:512]
+        if alert == alarms.DISK_FULL:
+            session.commit()
+            alarms.disk_state(session, True, f"recording:{rec_id} {why}", now)  # once per episode
+            return
         alarms.raise_alert(session, alert, f"recording:{rec_id} {why}", now, rec.uniqueid)
         session.commit()
 

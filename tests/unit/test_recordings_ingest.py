@@ -245,3 +245,22 @@ def test_given_store_disk_fills_while_copying_when_ingested_then_alarm_and_origi
     assert _row(sessions, rec_id).state == "ended"
     assert not list(tiny_disk.rglob("*.part"))  # the half copy is gone
     assert len(_alerts(sessions, alarms.DISK_FULL)) == 1
+
+
+def test_given_store_disk_fills_while_opusenc_writes_when_converting_then_partial_removed_original_kept(
+        sessions: sessionmaker[Session], rec_settings: Settings, tiny_disk: Path) -> None:
+    settings = rec_settings.model_copy(update={"recordings_store_dir": str(tiny_disk / "store")})
+    src = _raw(settings, seconds=7.5)  # 240 KB: the original fits on the 256 KiB disk, its Opus copy does not
+    expected = hashlib.sha256(src.read_bytes()).hexdigest()
+    settle(src)
+    with sessions() as s:
+        rec_id = add_row(s, str(src))
+
+    assert ingest.ingest_ready(sessions, settings, _now()) == 0  # the real opusenc, a real ENOSPC
+
+    rec = _row(sessions, rec_id)
+    assert (rec.state, rec.sha256) == ("stored", expected) and "disk full" in (rec.error or "")
+    original = store.original_path(rec, settings)
+    assert original is not None and hashlib.sha256(original.read_bytes()).hexdigest() == expected
+    assert sorted(p.name for p in tiny_disk.rglob("*") if p.is_file()) == [original.name]
+    assert len(_alerts(sessions, alarms.DISK_FULL)) == 1
