@@ -11,8 +11,10 @@ is masked in every text of the package: case row, history, call row and transcri
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
+import time
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -30,6 +32,7 @@ from app.settings import Settings
 from recordings import labels, store
 from recordings.bag import BagWriter, zip_bag
 
+STALE_S = 6 * 3600  # longer than any download of a package takes
 EXPORTERS = frozenset({"auditor", "supervisor", "admin"})
 VERIFIER = Path(__file__).with_name("verify_bag.py")
 IDENTITY = ("citizen_name", "citizen_phone", "citizen_address", "citizen_email")
@@ -139,6 +142,7 @@ def build(session: Session, case: Case, settings: Settings, who: Who, *, now: da
     shown = recording_access.shows_identity(who, case)
     work = settings.var_dir / settings.instance / "evidence-tmp"
     work.mkdir(parents=True, exist_ok=True)
+    _sweep_stale(work)
     folder = Path(tempfile.mkdtemp(prefix="bag-", dir=work))
     try:
         name = f"{case.code}-evidence-{at:%Y%m%dT%H%M%SZ}"
@@ -170,6 +174,15 @@ def build(session: Session, case: Case, settings: Settings, who: Who, *, now: da
         shutil.rmtree(folder, ignore_errors=True)
         raise
     return path
+
+
+def _sweep_stale(work: Path) -> None:
+    """Remove packages left behind when a download was cut off (the response's clean-up then never ran)."""
+    limit = time.time() - STALE_S
+    for folder in work.glob("bag-*"):
+        with contextlib.suppress(OSError):
+            if folder.stat().st_mtime < limit:
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def discard(path: Path) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
 import shutil
 import struct
 import subprocess
@@ -226,3 +227,15 @@ def test_given_the_chain_routes_when_read_and_verified_then_pages_newest_first_a
     newest = world.client.get("/api/audit/chain", params={"limit": 3}, headers=bearer("boot-aud")).json()
     assert [(e["action"], e["role"]) for e in newest["entries"]] == [("access", "auditor"), ("verify", "auditor"),
                                                                       ("verify", "admin")]
+
+
+def test_given_a_package_left_by_a_cut_off_download_when_exporting_again_then_it_is_swept(
+        world: World, tmp_path: Path) -> None:
+    settings = world.app.state.settings
+    stale = settings.var_dir / settings.instance / "evidence-tmp" / "bag-cutoff"
+    stale.mkdir(parents=True)
+    (stale / "old.zip").write_bytes(b"x")
+    old = datetime(2026, 1, 1, tzinfo=UTC).timestamp()
+    os.utime(stale, (old, old))
+    _download(world, world.code, "boot-sup", tmp_path / "unzipped")
+    assert not stale.exists()
