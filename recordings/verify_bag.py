@@ -77,7 +77,7 @@ def check_bagit_txt(root, report):
         report.fail("bagit.txt: missing or without BagIt-Version and Tag-File-Character-Encoding: UTF-8")
 
 
-def check_manifest(root, name, algorithm, report, payload):
+def check_manifest(root, name, algorithm, report, payload, label=None):
     """Check every line; return the set of paths listed."""
     listed = set()  # type: set[str]
     if algorithm not in hashlib.algorithms_available:
@@ -99,7 +99,7 @@ def check_manifest(root, name, algorithm, report, payload):
             continue
         actual = file_hash(full, algorithm)
         if actual == expected:
-            report.ok(relative + " (" + algorithm + ")")
+            report.ok(relative + " (" + (label or algorithm) + ")")
         else:
             report.fail(relative + ": " + algorithm + " is " + actual + ", " + name + " says " + expected)
     return listed
@@ -155,7 +155,8 @@ def verify(root):
         if name not in tag_listed:
             report.fail(name + ": not protected by the tag manifest")
     if os.path.isfile(os.path.join(root, "ingest-sha256.txt")):
-        check_manifest(root, "ingest-sha256.txt", "sha256", report, payload=True)
+        check_manifest(root, "ingest-sha256.txt", "sha256", report, payload=True,
+                       label="sha256 fixed at ingest / khớp mã băm lúc lưu")
     return report
 
 
