@@ -81,7 +81,7 @@ async def _file(request: Request, recording_id: int, who: Principal, action: str
     def work(session: Session) -> Path:
         found = rs.load(session, recording_id, who, settings)
         access.check_can_play(who, found.case, settings)
-        access.check_playable(found.recording)
+        access.check_playable(found.recording, original=action == "download")
         pick = recording_files.compact_path if action == "play" else recording_files.original_path
         path = pick(found.recording, settings)
         if path is None or not path.is_file():

@@ -123,8 +123,10 @@ def check_can_play(who: Who, case: Case | None, settings: Any) -> None:
         raise ConfidentialVoice(f"case {case.code}")
 
 
-def check_playable(rec: Recording) -> None:
-    if rec.state == "deleted" or rec.deleted_at is not None or not rec.compact_path and not rec.store_path:
+def check_playable(rec: Recording, *, original: bool = False) -> None:
+    """The file to serve exists in the store: the Opus copy to play, or the original to download."""
+    stored = rec.store_path if original else rec.compact_path
+    if rec.state == "deleted" or rec.deleted_at is not None or not stored:
         raise RecordingNotReady(f"recording {rec.id} is {rec.state}")
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from app.api.policy import ANONYMOUS, POLICY
 from app.db.models import Case
 from app.db.models_cases import AuditLog
-from app.db.models_recordings import AuditChainEntry, LegalHold, RetentionPolicy
+from app.db.models_recordings import AuditChainEntry, LegalHold, Recording, RetentionPolicy
 from app.services import agencies
 from tests.support.api_app import add_user, bearer, build_app, client_for, login_token
 from tests.support.recording_seed import SeededRecording, make_audio, seed_recording
@@ -122,6 +122,20 @@ def test_given_auditor_when_playing_with_ranges_then_206_partial_content_416_out
     original = world.get("auditor", f"/api/recordings/{rid}/original")
     assert original.content == world.plain.original.read_bytes()  # type: ignore[attr-defined]
     assert _uses(world.app, "download", rid) == 1
+
+
+def test_given_recording_not_ingested_yet_when_played_then_409_saying_to_try_later(world: World) -> None:
+    with world.app.state.sessions() as s:
+        rec = Recording(uniqueid="1763990000.9", linkedid="1763990000.9", kind="inbound", state="ended",
+                        source_path="/var/spool/asterisk/recordings/x.raw", started_at=STARTED)
+        s.add(rec)
+        s.commit()
+        rid = rec.id
+    for path in (f"/api/recordings/{rid}/audio", f"/api/recordings/{rid}/original"):
+        response = world.get("auditor", path)
+        assert response.status_code == 409, path  # type: ignore[attr-defined]
+        assert response.json()["error_id"] == "recording_not_ready"  # type: ignore[attr-defined]
+    assert world.get("auditor", f"/api/recordings/{rid}").json()["case_code"] is None  # type: ignore[attr-defined]
 
 
 def test_given_stored_files_when_verified_then_match_and_one_changed_byte_is_a_mismatch(world: World) -> None:
