@@ -46,3 +46,13 @@ def test_given_templates_then_no_asterisk_name_is_hard_coded() -> None:
         body = "\n".join(line for line in body.splitlines() if not line.lstrip().startswith(";"))
         for literal in literals:
             assert not re.search(rf"(?<![\w-]){re.escape(literal)}(?![\w-])", body), (template.name, literal)
+
+
+def test_given_rendered_dialplan_then_every_mixmonitor_is_stereo_and_agency_leg_is_recorded(
+        rendered: dict[str, str]) -> None:
+    text = rendered["extensions.conf"]
+    calls = [line for line in text.splitlines() if "MixMonitor(" in line]
+    assert calls and all(line.rstrip().endswith(f",{names.MIXMONITOR_OPTIONS})") for line in calls)
+    answered = text.split(f"[{names.CTX_TRANSFER_ANSWERED}]", 1)[1].split("\n[", 1)[0]
+    assert names.RECORDING_AGENCY_LEG_NAME in answered and f"Gosub({names.CTX_RECORD},s,1)" in answered
+    assert f"channelvars = {names.MIXMONITOR_FILENAME}" in rendered["manager.conf"]

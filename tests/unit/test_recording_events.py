@@ -60,16 +60,6 @@ def test_given_dialplan_names_when_asterisk_substitutes_them_then_same_as_python
         assert name.endswith(f"-{kind}.raw")
 
 
-def test_given_rendered_dialplan_then_every_mixmonitor_is_stereo_and_agency_leg_is_recorded(
-        rendered: dict[str, str]) -> None:
-    text = rendered["extensions.conf"]
-    calls = [line for line in text.splitlines() if "MixMonitor(" in line]
-    assert calls and all(line.rstrip().endswith(f",{names.MIXMONITOR_OPTIONS})") for line in calls)
-    answered = text.split(f"[{names.CTX_TRANSFER_ANSWERED}]", 1)[1].split("\n[", 1)[0]
-    assert names.RECORDING_AGENCY_LEG_NAME in answered and f"Gosub({names.CTX_RECORD},s,1)" in answered
-    assert f"channelvars = {names.MIXMONITOR_FILENAME}" in rendered["manager.conf"]
-
-
 def test_given_chan_variables_as_one_header_or_a_list_when_normalised_then_each_is_kept_by_name() -> None:
     one = normalise({"Event": "MixMonitorStart", "ChanVariable": "MIXMONITOR_FILENAME=/r/a-inbound.raw"})
     many = normalise({"Event": "MixMonitorStart", "ChanVariable": ["TD_X=1", "MIXMONITOR_FILENAME=/r/a-inbound.raw"]})
