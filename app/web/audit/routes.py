@@ -14,11 +14,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from app.api.cases import in_session
+from app.api.cases import in_session, now_of
 from app.errors import AppError
 from app.services import audit, topics
 from app.services import recording_access as access
 from app.services import recording_search as rs
+from app.services.recording_audit import record_use
 from app.web.audit import strings  # noqa: F401  (registers the page texts)
 from app.web.common import i18n
 from app.web.common.pages import PageNotFound, page_user
@@ -84,7 +85,7 @@ async def search_page(request: Request, code: str = Query("", max_length=16), ph
 @router.get("/audit/recordings/{recording_id}")
 async def player_page(request: Request, recording_id: int,
                       page: Page = Depends(page_user("GET", "/audit/recordings/{recording_id}"))) -> Response:
-    settings, who = request.app.state.settings, page.principal
+    settings, who, now = request.app.state.settings, page.principal, now_of(request)
 
     def work(session: Session) -> dict[str, Any]:
         try:
@@ -102,8 +103,11 @@ async def player_page(request: Request, recording_id: int,
         except AppError as exc:
             refusal = _message(exc, page.lang)
         view = rs.view(found, who, rs.agency_names(session))
-        return {"rec": {**view, "local_time": _local(found.recording.started_at)},
-                "transcript": rs.transcript(session, found, who), "refusal": refusal}
+        shown = rs.transcript(session, found, who)
+        if shown is not None:  # the page shows the transcript: the same entry as GET .../transcript
+            record_use(session, who, "transcript", found.recording, case_code=view["case_code"], now=now)
+        return {"rec": {**view, "local_time": _local(found.recording.started_at)}, "transcript": shown,
+                "refusal": refusal}
 
     found = await in_session(request, work)
     if "refused" in found:
