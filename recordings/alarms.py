@@ -17,6 +17,7 @@ DISK_OK = "recordings_disk_ok"  # closes a disk-full episode, so the next one ra
 ORPHAN = "recording_orphan_file"
 MISSING = "recording_missing_file"
 CONVERT_FAILED = "recording_convert_failed"
+HASH_MISMATCH = "recording_hash_mismatch"  # a stored original changed before it was converted
 
 
 def raise_alert(session: Session, kind: str, detail: str, now: datetime, uniqueid: str | None = None) -> None:

@@ -41,11 +41,12 @@ class Snapshot:
     planned: Path
     store_name: str
     compact_name: str
+    sha256: str | None
 
 
 def _snapshot(rec: Recording, settings: Settings) -> Snapshot:
     return Snapshot(rec.id, rec.state, store.source_path(rec, settings), store.planned_original(rec, settings),
-                    store.store_name(rec), store.compact_name(rec))
+                    rec.store_path or store.store_name(rec), store.compact_name(rec), rec.sha256)
 
 
 def _pause(step: str) -> None:
@@ -132,6 +133,11 @@ def make_compact(sessions: Sessions, settings: Settings, rec_id: int, now: datet
     original, dest = settings.store_dir / snap.store_name, settings.store_dir / snap.compact_name
     if not original.exists():
         return False  # the sweep marks it missing
+    if sha256_file(original) != snap.sha256:
+        # changed since it was stored: keep it as it is for the investigation, convert nothing
+        _conversion_failed(sessions, rec_id, now, "failed", alarms.HASH_MISMATCH,
+                           "the stored original no longer matches its evidence hash")
+        return False
     info = convert.audio_info(original)
     try:
         convert.to_opus(original, dest, settings.recordings_compact_kbps, encoder=encoder)

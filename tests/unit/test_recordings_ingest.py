@@ -264,3 +264,26 @@ def test_given_store_disk_fills_while_opusenc_writes_when_converting_then_partia
     assert original is not None and hashlib.sha256(original.read_bytes()).hexdigest() == expected
     assert sorted(p.name for p in tiny_disk.rglob("*") if p.is_file()) == [original.name]
     assert len(_alerts(sessions, alarms.DISK_FULL)) == 1
+
+
+def test_given_stored_original_changed_before_conversion_when_pass_runs_then_failed_with_alarm_not_converted(
+        sessions: sessionmaker[Session], rec_settings: Settings) -> None:
+    src = _raw(rec_settings)
+    settle(src)
+    with sessions() as s:
+        rec_id = add_row(s, str(src))
+    assert ingest.store_original(sessions, rec_settings, rec_id, _now())
+    original = store.original_path(_row(sessions, rec_id), rec_settings)
+    assert original is not None
+    with original.open("r+b") as fh:
+        fh.seek(100)
+        byte = fh.read(1)[0]
+        fh.seek(100)
+        fh.write(bytes([byte ^ 0xFF]))
+
+    assert ingest.ingest_ready(sessions, rec_settings, _now()) == 0
+
+    rec = _row(sessions, rec_id)
+    assert rec.state == "failed" and rec.compact_path is None and "evidence hash" in (rec.error or "")
+    assert len(_alerts(sessions, alarms.HASH_MISMATCH)) == 1
+    assert not list(rec_settings.store_dir.rglob("*.opus"))
