@@ -15,6 +15,13 @@ from tests.support.waiting import wait_until
 TRUNK_IP = "127.0.0.2"
 PHONE_IP = "127.0.0.3"
 _ports = itertools.count(15100 + 2000 * int(os.environ.get("TD_TEST_SLOT", "0")))
+# Each SIPp leg's own RTP port: two SIPps on one address would otherwise both take 6000, and an echoing one would
+# send the other's audio back into the call (a recording then holds the audio several times over).
+_media_ports = itertools.count(30000 + 2000 * int(os.environ.get("TD_TEST_SLOT", "0")), 4)
+
+
+def media_port() -> int:
+    return next(_media_ports)
 
 SDP = """v=0
 o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
@@ -223,7 +230,8 @@ class Sipp:
     def answer(self, ip: str, port: int, calls: int = 1, timeout_s: int = 60) -> SippRun:
         """An operator or agency phone: answers calls and echoes their audio back. Returns once bound."""
         n = next(self._n)
-        run = self.start(["-sn", "uas", "-rtp_echo", "-m", str(calls), "-trace_msg", "-message_file",
+        run = self.start(["-sn", "uas", "-rtp_echo", "-mp", str(media_port()), "-m", str(calls), "-trace_msg",
+                          "-message_file",
                           f"{self.inside_dir}/uas-{n}.msg"], ip=ip, port=port, timeout_s=timeout_s)
         run.messages = self.host_dir / f"uas-{n}.msg"
         wait_until(lambda: udp_bound(ip, port) or run.proc.poll() is not None, f"sipp on {ip}:{port}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.support.audio_pcap import write_call_pcap
-from tests.support.sipp import HEADER, TRUNK_IP, Sipp, SippRun, caller_scenario, uas_reply, udp_bound
+from tests.support.sipp import HEADER, TRUNK_IP, Sipp, SippRun, caller_scenario, media_port, uas_reply, udp_bound
 from tests.support.waiting import wait_until
 
 
@@ -45,7 +45,8 @@ def agency(sipp: Sipp, port: int, scenario: str, timeout_s: int = 90) -> SippRun
     name = f"agency-{port}-{abs(hash(scenario)) % 10_000}"
     path = sipp.host_dir / f"{name}.xml"
     path.write_text(scenario)
-    run = sipp.start(["-sf", f"{sipp.inside_dir}/{name}.xml", "-rtp_echo", "-m", "1", "-trace_msg",
+    run = sipp.start(["-sf", f"{sipp.inside_dir}/{name}.xml", "-rtp_echo", "-mp", str(media_port()), "-m", "1",
+                      "-trace_msg",
                       "-message_file", f"{sipp.inside_dir}/{name}.msg"], ip=TRUNK_IP, port=port,
                      timeout_s=timeout_s)
     run.messages = sipp.host_dir / f"{name}.msg"

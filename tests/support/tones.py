@@ -6,20 +6,16 @@ A recording from MixMonitor's D option is interleaved stereo signed 16-bit littl
 from __future__ import annotations
 
 import array
-import itertools
 import math
-import os
 import sys
 from pathlib import Path
 
 from tests.support.audio_pcap import write_call_pcap
-from tests.support.sipp import HEADER, Sipp, SippRun, uas_reply, udp_bound
+from tests.support.sipp import HEADER, Sipp, SippRun, media_port, uas_reply, udp_bound
 from tests.support.waiting import wait_until
 
 RATE = 8000
 WINDOW = 4000  # half a second: every even frequency falls exactly on a DFT bin
-# Each tone leg's own RTP port: two SIPps on one address would otherwise both take 6000 and steal each other's audio.
-_media_ports = itertools.count(30000 + 2000 * int(os.environ.get("TD_TEST_SLOT", "0")), 4)
 
 
 def channels(path: Path) -> tuple[array.array[int], array.array[int]]:
@@ -69,7 +65,7 @@ def tone_leg(sipp: Sipp, ip: str, port: int, tone_hz: int, talk_s: float, contac
     stem = f"tone-{tone_hz}-{port}"
     write_call_pcap(sipp.host_dir / f"{stem}.pcap", "", talk_s, lead_ms=0, tone_hz=tone_hz)
     (sipp.host_dir / f"{stem}.xml").write_text(tone_leg_scenario(f"{sipp.inside_dir}/{stem}.pcap", contact_user))
-    run = sipp.start(["-sf", f"{sipp.inside_dir}/{stem}.xml", "-m", "1", "-mp", str(next(_media_ports)),
+    run = sipp.start(["-sf", f"{sipp.inside_dir}/{stem}.xml", "-m", "1", "-mp", str(media_port()),
                       "-trace_msg", "-message_file",
                       f"{sipp.inside_dir}/{stem}.msg"], ip=ip, port=port, timeout_s=timeout_s)
     run.messages = sipp.host_dir / f"{stem}.msg"
