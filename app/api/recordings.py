@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 from app.api.auth import Principal
 from app.api.cases import allowed, in_session, now_of
 from app.errors import AppError
-from app.services import audit, cases, recording_files
+from app.services import audit, cases
 from app.services import recording_access as access
 from app.services import recording_search as rs
 from app.services.recording_audit import record_use
+from recordings import integrity, store
 
 router = APIRouter(prefix="/api", tags=["recordings"])
 _FIRST_RANGE = re.compile(r"^\s*bytes\s*=\s*0\s*-")
@@ -82,7 +83,7 @@ async def _file(request: Request, recording_id: int, who: Principal, action: str
         found = rs.load(session, recording_id, who, settings)
         access.check_can_play(who, found.case, settings)
         access.check_playable(found.recording, original=action == "download")
-        pick = recording_files.compact_path if action == "play" else recording_files.original_path
+        pick = store.compact_path if action == "play" else store.original_path
         path = pick(found.recording, settings)
         if path is None or not path.is_file():
             raise access.RecordingNotReady(f"recording {recording_id}: no {action} file")
@@ -137,7 +138,7 @@ async def verify(request: Request, recording_id: int,
     Changes nothing but the audit trail (auditors may use it)."""
     settings, now = request.app.state.settings, now_of(request)
     found = await in_session(request, lambda s: rs.load(s, recording_id, who, settings))
-    result = await asyncio.to_thread(recording_files.verify, found.recording, settings)
+    result = await asyncio.to_thread(integrity.verify, found.recording, settings, now)
 
     def log(session: Session) -> None:
         record_use(session, who, "verify", found.recording, case_code=found.case.code if found.case else None,

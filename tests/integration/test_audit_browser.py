@@ -15,7 +15,6 @@ import pytest
 from sqlalchemy import func, select
 
 from app.db import migrate
-from app.db.models_cases import AuditLog
 from app.db.models_recordings import AuditChainEntry
 from app.db.session import make_engine, session_factory
 from app.services import agencies, users
@@ -64,13 +63,10 @@ def _shot(page: Any, name: str) -> None:
 
 
 def _uses(site: Site, action: str) -> int:
-    subject = f"recording:{site.seeded.recording_id}"
     with site.sessions() as s:
-        chained = s.scalar(select(func.count()).select_from(AuditChainEntry).where(
-            AuditChainEntry.action == action, AuditChainEntry.subject == subject)) or 0
-        logged = s.scalar(select(func.count()).select_from(AuditLog).where(
-            AuditLog.route == f"{action} {subject}")) or 0
-        return max(chained, logged)
+        return s.scalar(select(func.count()).select_from(AuditChainEntry).where(
+            AuditChainEntry.action == action,
+            AuditChainEntry.subject == f"recording:{site.seeded.recording_id}")) or 0
 
 
 def test_given_auditor_in_chromium_when_searching_playing_seeking_verifying_then_each_step_shows_and_is_logged(
