@@ -139,7 +139,7 @@ def storage(call: Path, kbps: int, folder: Path) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calls", type=int, default=4, help="calls to transcribe in each phase (default 4)")
-    parser.add_argument("--seconds", type=float, default=15.0, help="length of each call (default 15 s)")
+    parser.add_argument("--seconds", type=float, default=12.0, help="length of each call (default 12 s)")
     parser.add_argument("--workers", type=int, default=2, help="worker processes for the throughput phase")
     args = parser.parse_args()
     for tool in ("espeak-ng", "sox", "soxi", "opusenc"):
