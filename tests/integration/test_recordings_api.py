@@ -249,3 +249,18 @@ def test_given_auditor_when_opening_the_pages_then_results_and_words_with_times_
     assert 'src="/api/recordings/' in player.text and "<script>" not in player.text
     other = world.client.get("/audit/recordings/999999", headers=HTML)
     assert other.status_code == 404
+
+
+def test_given_focal_point_when_opening_the_pages_then_told_why_nothing_is_listed_or_what_is_refused(
+        world: World) -> None:
+    sign_in(world.client, "u-focal_point")
+    page = world.client.get("/audit", headers=HTML)
+    assert page.status_code == 200 and 'id="aud-notice"' in page.text and "quản trị viên" in page.text
+    assert 'data-testid="aud-row"' not in page.text
+    _allow_agencies(world.app, True)
+    page = world.client.get("/audit?lang=en", headers=HTML)
+    assert page.text.count('data-testid="aud-row"') == 2 and "Search call recordings" in page.text
+    secret = world.client.get(f"/audit/recordings/{world.secret.recording_id}", headers=HTML)
+    assert secret.status_code == 200 and 'id="aud-refusal"' in secret.text and "<audio" not in secret.text
+    other = world.client.get(f"/audit/recordings/{world.other.recording_id}", headers=HTML)
+    assert other.status_code == 403 and 'data-error-id="recording_other_agency"' in other.text
