@@ -189,22 +189,31 @@ def _answered(session: Session, rec: Recording) -> bool:
     return any(c.answered_at is not None or c.operator or c.outcome == "answered" for c in calls)
 
 
+def _held(session: Session, rec: Recording) -> bool:
+    if rec.case_id is None:
+        return False
+    return session.scalar(select(LegalHold.case_id).where(LegalHold.case_id == rec.case_id)) is not None
+
+
 def _delete_one(session: Session, rec_id: int, days: dict[str, int], now: datetime) -> bool:
     rec = session.get(Recording, rec_id)
     if rec is None or rec.state not in DELETABLE:
         return False
-    held = False
-    if rec.case_id is not None:
+    if rec.case_id is not None:  # PostgreSQL: a hold being placed (it locks the case too) commits first
         session.scalar(select(Case.id).where(Case.id == rec.case_id).with_for_update())
-        held = session.get(LegalHold, rec.case_id) is not None
     kind = retention_kind(rec.kind, _answered(session, rec))
-    if not is_due(days[kind], rec.ended_at or rec.started_at, now, held):
+    if not is_due(days[kind], rec.ended_at or rec.started_at, now, _held(session, rec)):
         return False
     detail = {"kind": rec.kind, "retention_kind": kind, "keep_days": days[kind], "case_id": rec.case_id,
               "sha256": rec.sha256, "size_bytes": rec.size_bytes, "compact_sha256": rec.compact_sha256,
               "store_path": rec.store_path, "compact_path": rec.compact_path}
     _append(session, actor="system", role="system", action="delete", subject=f"recording:{rec.id}",
             detail=detail, now=now)
+    # SQLite reads outside a transaction until the first write: look again now that the chain's write holds
+    # the database's write lock, so a hold committed meanwhile is seen.
+    if _held(session, rec):
+        session.rollback()
+        return False
     rec.state, rec.deleted_at = "deleted", now
     session.commit()
     return True

@@ -158,3 +158,23 @@ def test_given_old_recordings_when_retention_applies_then_held_case_kept_others_
     assert retention.apply(app.state.sessions, settings, now + timedelta(days=60)) == 0  # nothing twice
     with app.state.sessions() as session:
         assert audit_chain.verify(session, None)["ok"]
+
+
+def test_given_hold_committed_while_deletion_decides_when_retention_applies_then_recording_kept(
+        app: FastAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if app.state.engine.dialect.name != "sqlite":
+        pytest.skip("on PostgreSQL the case row lock makes the hold wait for the deletion (one thread would block)")
+    settings = _settings(tmp_path)
+    code = _case(app, "1700.7")
+    rec_id = _recording(app, settings, "1700.7")
+    real_is_due = retention.is_due
+
+    def decide_then_hold(keep_days: int, ended: datetime, now: datetime, held: bool) -> bool:
+        due = real_is_due(keep_days, ended, now, held)  # decided: due, no hold yet
+        with app.state.sessions() as other:  # another process places a hold right then
+            retention.place_hold(other, code, "thanh tra", actor="sup", role="supervisor", now=now)
+        return due
+
+    monkeypatch.setattr(retention, "is_due", decide_then_hold)
+    assert retention.apply(app.state.sessions, settings, STARTED + timedelta(days=4000)) == 0
+    assert _rec(app, rec_id).state == "ready" and _chain(app, "delete") == []
