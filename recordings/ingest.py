@@ -25,7 +25,8 @@ from recordings.integrity import sha256_file
 
 log = logging.getLogger("recordings.ingest")
 
-# Tests only: "move" makes the worker stop (sleep) right after the move, before the hash is committed.
+# Tests only: the worker sleeps until killed after "move" (file moved, hash not committed) or "store" (stored,
+# not converted), so a crash test can SIGKILL it exactly there.
 PAUSE_ENV = "TD_RECORDINGS_TEST_PAUSE_AFTER"
 Enqueue = Callable[[int], None]
 Sessions = sessionmaker[Session]
