@@ -216,3 +216,28 @@ def test_given_the_triggers_when_changing_the_chain_then_the_database_refuses_it
         with engine.begin() as conn, pytest.raises(DBAPIError, match="append-only"):
             conn.execute(text(statement))
     assert _verify(sessions, None)["ok"]
+
+
+def test_given_a_case_filed_and_forwarded_and_an_access_logged_when_reading_the_chain_then_each_is_an_entry(
+        chain_db: tuple[Engine, sessionmaker[Session], Path]) -> None:
+    from app.services import agencies, audit, cases
+    from app.services.case_intake import NewCase
+    from tests.support.case_seed import ADMIN
+
+    _engine, sessions, anchor = chain_db
+    with sessions() as session:
+        agency = agencies.create_agency(session, {"kind": "department", "name": "Sở Xây dựng",
+                                                  "jurisdiction": "quang-nam"}).id
+        code = cases.create_case(session, NewCase(citizen_name="Lê Văn Tư", content="Cây đổ chắn đường Hùng Vương",
+                                                  channel="phone", citizen_phone="0905000111", topic="infra"),
+                                 who=ADMIN, now=T0).code
+        cases.transition(session, code, "forward", who=ADMIN, now=T0 + timedelta(minutes=5),
+                         data={"agency_id": str(agency)})
+        audit.record_access(session, ADMIN, f"GET /api/cases/{code}", case_code=code, now=T0 + timedelta(minutes=6))
+        entries = audit_chain.recent(session, limit=10)
+    assert [(e.action, e.subject) for e in reversed(entries)] == [
+        ("case_change", f"case:{code}"), ("case_change", f"case:{code}"), ("access", f"case:{code}")]
+    forward = entries[1]
+    assert forward.detail == {"seq": 2, "action": "forward", "from": "received", "to": "forwarded_to_focal_point",
+                              "actor": ADMIN.actor} and forward.role == "admin"
+    assert len(anchor.read_text().splitlines()) == 3 and _verify(sessions, anchor)["ok"]
