@@ -15,9 +15,15 @@ from starlette.background import BackgroundTask
 from app.api.auth import Principal
 from app.api.cases import allowed, in_session, now_of
 from app.services import audit, audit_chain, cases
+from app.settings import Settings, get_settings
 from recordings import evidence as evidence_package
 
 router = APIRouter(prefix="/api", tags=["evidence"])
+
+
+def settings_of(request: Request) -> Settings:
+    """The app's settings (set by the lifespan; an app built without it uses the process's own)."""
+    return getattr(request.app.state, "settings", None) or get_settings()
 
 
 class ChainEntryOut(BaseModel):
@@ -42,7 +48,7 @@ async def evidence(request: Request, code: str,
                    who: Principal = Depends(allowed("GET", "/api/cases/{code}/evidence"))) -> FileResponse:
     """A zipped BagIt bag: original recordings, compact copies, transcripts, the case's history, SHA-256
     manifests (also against the ingest hashes) and verify_bag.py. Logged as `export` in the audit chain."""
-    settings, now = request.app.state.settings, now_of(request)
+    settings, now = settings_of(request), now_of(request)
     if who.role not in evidence_package.EXPORTERS:  # refused before the case is even looked up
         raise evidence_package.EvidenceRoleRefused(f"role {who.role}")
 
@@ -80,7 +86,7 @@ async def chain_verify(request: Request,
                        who: Principal = Depends(allowed("GET", "/api/audit/chain/verify"))) -> dict[str, Any]:
     """Walk the chain against its published head; the check itself is then logged as `verify` (after the walk,
     so it never races with what it checks)."""
-    settings, now = request.app.state.settings, now_of(request)
+    settings, now = settings_of(request), now_of(request)
 
     def run(session: Session) -> dict[str, Any]:
         anchor = audit_chain.anchor_for(session) or settings.audit_anchor_path
