@@ -19,6 +19,7 @@ from app.domain.rulebook import Rulebook
 from app.services import audit, case_search, cases
 from app.services.case_access import AGENCY_ROLES, agency_scope
 from app.services.case_intake import NewCase
+from app.settings import Settings, get_settings
 
 router = APIRouter(prefix="/api", tags=["cases"])
 T = TypeVar("T")
@@ -32,6 +33,12 @@ def now_of(request: Request) -> datetime:
     """The app's clock (tests may set app.state.clock to a callable returning an aware datetime)."""
     clock = getattr(request.app.state, "clock", None)
     return clock() if clock is not None else datetime.now(UTC)
+
+
+def settings_of(request: Request) -> Settings:
+    """The app's settings (a test app built without the lifespan falls back to get_settings())."""
+    settings = getattr(request.app.state, "settings", None)
+    return settings if settings is not None else get_settings()
 
 
 def rulebook_of(request: Request) -> Rulebook | None:

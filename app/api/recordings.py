@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
 from app.api.auth import Principal
-from app.api.cases import allowed, in_session, now_of
+from app.api.cases import allowed, in_session, now_of, settings_of
 from app.errors import AppError
 from app.services import audit, cases
 from app.services import recording_access as access
@@ -46,7 +46,7 @@ async def search(request: Request, code: str | None = Query(None, max_length=16)
                  limit: int = Query(25, ge=1, le=200), offset: int = Query(0, ge=0),
                  who: Principal = Depends(allowed("GET", "/api/recordings"))) -> dict[str, Any]:
     """Recordings with their call and case, newest first; the citizen's identity masked per the access rules."""
-    settings = request.app.state.settings
+    settings = settings_of(request)
     start, end = rs.day_bounds(date_from, date_to)
     query = rs.RecordingQuery(code=code, phone=phone, agency_id=agency_id, topic=topic, operator=operator,
                               started_from=start, started_to=end, limit=limit, offset=offset)
@@ -64,7 +64,7 @@ async def search(request: Request, code: str | None = Query(None, max_length=16)
 @router.get("/recordings/{recording_id}")
 async def detail(request: Request, recording_id: int,
                  who: Principal = Depends(allowed("GET", "/api/recordings/{recording_id}"))) -> dict[str, Any]:
-    settings = request.app.state.settings
+    settings = settings_of(request)
 
     def work(session: Session) -> dict[str, Any]:
         found = rs.load(session, recording_id, who, settings)
@@ -77,7 +77,7 @@ async def detail(request: Request, recording_id: int,
 
 async def _file(request: Request, recording_id: int, who: Principal, action: str) -> Path:
     """The compact (play) or original (download) file, after the access check; the use is logged once."""
-    settings, now, first = request.app.state.settings, now_of(request), starts_a_play(request)
+    settings, now, first = settings_of(request), now_of(request), starts_a_play(request)
 
     def work(session: Session) -> Path:
         found = rs.load(session, recording_id, who, settings)
@@ -119,7 +119,7 @@ async def transcript(request: Request, recording_id: int,
                      who: Principal = Depends(allowed("GET", "/api/recordings/{recording_id}/transcript")),
                      ) -> dict[str, Any]:
     """Speaker-labelled segments with word times; the citizen's name and numbers masked outside the handling chain."""
-    settings, now = request.app.state.settings, now_of(request)
+    settings, now = settings_of(request), now_of(request)
 
     def work(session: Session) -> dict[str, Any]:
         found = rs.load(session, recording_id, who, settings)
@@ -136,7 +136,7 @@ async def verify(request: Request, recording_id: int,
                  who: Principal = Depends(allowed("POST", "/api/recordings/{recording_id}/verify"))) -> dict[str, Any]:
     """Recompute the SHA-256 of the original and the compact copy and compare them with the ingest-time values.
     Changes nothing but the audit trail (auditors may use it)."""
-    settings, now = request.app.state.settings, now_of(request)
+    settings, now = settings_of(request), now_of(request)
     found = await in_session(request, lambda s: rs.load(s, recording_id, who, settings))
     result = await asyncio.to_thread(integrity.verify, found.recording, settings, now)
 
@@ -152,7 +152,7 @@ async def verify(request: Request, recording_id: int,
 @router.get("/cases/{code}/recordings")
 async def of_case(request: Request, code: str,
                   who: Principal = Depends(allowed("GET", "/api/cases/{code}/recordings"))) -> list[dict[str, Any]]:
-    settings = request.app.state.settings
+    settings = settings_of(request)
 
     def work(session: Session) -> list[dict[str, Any]]:
         audit.record_if_audited(session, who, f"GET /api/cases/{code}/recordings", case_code=code[:16])
