@@ -5,10 +5,8 @@ Every deletion, policy change and legal-hold change is appended to the audit cha
 
 from __future__ import annotations
 
-import importlib
 import logging
 from datetime import datetime, timedelta
-from types import ModuleType
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -17,7 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.models import Call, Case
 from app.db.models_recordings import LegalHold, Recording, RetentionPolicy
-from app.errors import AppError, ServiceUnavailable
+from app.errors import AppError
+from app.services import audit_chain
 from app.services.case_errors import CaseNotFound
 from app.settings import Settings
 
@@ -60,25 +59,9 @@ class NoLegalHold(AppError):
     message_en = "This case has no legal hold; there is nothing to lift."
 
 
-class AuditChainUnavailable(ServiceUnavailable):
-    error_id = "audit_chain_unavailable"
-    message_vi = "Chưa ghi được nhật ký chống sửa đổi, nên thao tác chưa được thực hiện. Thử lại sau."
-    message_en = "The tamper-evident log cannot be written, so nothing was done. Try again later."
-
-
-def _chain() -> ModuleType | None:
-    try:  # H4's module; until it exists nothing that must be chained is done
-        return importlib.import_module("app.services.audit_chain")
-    except ImportError:
-        return None
-
-
 def _append(session: Session, *, actor: str, role: str, action: str, subject: str, detail: dict[str, Any],
             now: datetime) -> None:
-    chain = _chain()
-    if chain is None:
-        raise AuditChainUnavailable("app.services.audit_chain is not installed")
-    chain.append(session, actor=actor, role=role, action=action, subject=subject, detail=detail, now=now)
+    audit_chain.append(session, actor=actor, role=role, action=action, subject=subject, detail=detail, now=now)
 
 
 # --- pure rules ---
@@ -229,9 +212,6 @@ def _remove_files(session: Session, settings: Settings, since: datetime) -> None
 
 def apply(sessions: sessionmaker[Session], settings: Settings, now: datetime) -> int:
     """Delete what the policies say is due, except recordings of cases on legal hold; returns how many."""
-    if _chain() is None:
-        log.warning("retention waits: app.services.audit_chain is not installed, and deletions must be chained")
-        return 0
     with sessions() as session:
         days = policies(session)
         kept = [d for d in days.values() if d > 0]

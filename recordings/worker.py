@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import signal
@@ -18,7 +17,7 @@ from app.db.session import engine_for, session_factory
 from app.ops import secrets as secret_store
 from app.services import scheduler_lock
 from app.settings import Settings, get_settings
-from recordings import ingest, retention, sweep
+from recordings import ingest, jobs, retention, sweep
 
 log = logging.getLogger("recordings.worker")
 LOCK_NAME = "recordings-ingest"
@@ -46,9 +45,8 @@ class Enqueuer:
 
     def __call__(self, recording_id: int) -> None:
         try:
-            jobs = importlib.import_module("recordings.jobs")
             jobs.enqueue(self._redis(), recording_id)
-        except Exception as exc:  # ImportError until recordings.jobs lands; Redis errors at any time
+        except Exception as exc:  # Redis down or slow: the transcribers' sweeper enqueues the row later
             log.warning("recording %d queued for transcription in the database only: %s", recording_id, exc)
 
 
