@@ -192,11 +192,11 @@ def test_given_a_rolled_back_append_when_committing_later_then_no_anchor_line_fo
     assert _verify(sessions, anchor)["ok"]
 
 
+# Privileges are a PostgreSQL matter (SQLite's triggers are tested below): this test runs on PostgreSQL only.
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_given_the_app_role_when_changing_the_chain_then_postgresql_refuses_it(
         chain_db: tuple[Engine, sessionmaker[Session], Path]) -> None:
     engine, sessions, _anchor = chain_db
-    if engine.dialect.name != "postgresql":
-        pytest.skip("privileges are a PostgreSQL matter; SQLite's triggers are tested below")
     _seed(sessions, 2)
     for statement in ("UPDATE audit_chain SET actor = 'x' WHERE seq = 1", "DELETE FROM audit_chain WHERE seq = 2",
                       "TRUNCATE audit_chain"):
