@@ -35,6 +35,7 @@ from app.api import kb as kb_api
 from app.api import operators as operators_api
 from app.api import recordings as recordings_api
 from app.api import retention as retention_api
+from app.api import spy as spy_api
 from app.api import transcription as transcription_api
 from app.api import transfers as transfers_api
 from app.db.session import get_engine, session_factory
@@ -107,7 +108,7 @@ def create_app() -> FastAPI:
         app.include_router(case_router)
     for router in (login.router, admin_users.router, public.router, open311.router, reports.router):
         app.include_router(router)
-    for router in (console_api.router, kb_api.router, transfers_api.router):
+    for router in (console_api.router, kb_api.router, transfers_api.router, spy_api.router):
         app.include_router(router)
     for router in (recordings_api.router, evidence_api.router, retention_api.router, transcription_api.router):
         app.include_router(router)

@@ -89,6 +89,10 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/callbacks/{callback_id}/call"): DESK,
     ("POST", "/api/callbacks/{callback_id}/result"): DESK,
     ("GET", "/api/callbacks/{callback_id}/audio"): DESK,
+    # Supervisors' listen, whisper and barge on a live call (issue 9): ChanSpy to their own phone.
+    ("POST", "/api/calls/{uniqueid}/spy"): LEADS,
+    ("POST", "/api/spy/{spy_id}/mode"): LEADS,
+    ("POST", "/api/spy/{spy_id}/stop"): LEADS,
     # Browser pages (app/web): the sign-in page is public; a page refuses like its API (303 to /login for a browser).
     ("GET", "/"): PUBLIC,
     ("GET", "/login"): PUBLIC,

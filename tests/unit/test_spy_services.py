@@ -1,0 +1,148 @@
+"""Listen, whisper and barge services on a migrated SQLite database with a fake Asterisk's channel list."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from app.db.models import Call
+from app.db.models_auth import User
+from app.db.models_recordings import AuditChainEntry
+from app.services import audit_chain, operators, spy
+from app.services.channels import AmiUnavailable
+from app.services.spy import Spying
+from tests.support.case_data import build_world
+
+CALLER, OPERATOR, SUPERVISOR = "PJSIP/td-trunk-00000001", "PJSIP/1001-00000002", "PJSIP/1901-00000003"
+UNIQUEID = "tongdai-1.1"
+NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Person:
+    role: str
+    actor: str
+    user_id: int | None = None
+
+
+class FakeAsterisk:
+    def __init__(self) -> None:
+        self.bridges: dict[str, str] = {CALLER: "b-call", OPERATOR: "b-call"}
+        self.actions: list[dict[str, str]] = []
+        self.spy_leg: str | None = None
+        self.down = False
+
+    async def send(self, action: dict[str, str]) -> Any:
+        if self.down:
+            raise ConnectionError("AMI is not connected")
+        if action["Action"] == "CoreShowChannels":
+            return [{"Event": "CoreShowChannel", "Channel": c, "BridgeId": b, "ChannelStateDesc": "Up",
+                     "Uniqueid": UNIQUEID if c == CALLER else (self.spy_leg if c == SUPERVISOR else f"u-{c}"),
+                     "Context": ""} for c, b in self.bridges.items()]
+        self.actions.append(action)
+        if action["Action"] == "Originate":
+            self.spy_leg = action["ChannelId"]
+            self.bridges[SUPERVISOR] = ""
+        if action["Action"] == "Hangup":
+            self.bridges.pop(action["Channel"], None)
+        return {"Response": "Success"}
+
+
+@dataclass
+class Bench:
+    spying: Spying
+    ami: FakeAsterisk
+    lead: Person
+
+    def run(self, coro: Any) -> Any:
+        return asyncio.run(coro)
+
+    def log(self) -> list[tuple[str, str, dict[str, Any]]]:
+        with self.spying.sessions() as s:
+            return [(e.action, e.subject, e.detail) for e in s.scalars(select(AuditChainEntry)
+                                                                        .order_by(AuditChainEntry.seq))]
+
+
+@pytest.fixture
+def bench(tmp_path: Path) -> Bench:
+    world = build_world(f"sqlite:///{tmp_path / 'x.db'}")
+    with world.sessions() as s:
+        operators.ensure_operators(s, ["1001", "1901"])
+        user = User(username="sup1", display_name="Sup 1", role="supervisor", extension="1901", password_hash="x",
+                    created_at=NOW)
+        s.add(user)
+        s.add(Call(uniqueid=UNIQUEID, channel=CALLER, caller_number="0905999000", operator="1001"))
+        s.commit()
+        lead = Person("supervisor", "sup1", user.id)
+    ami = FakeAsterisk()
+    return Bench(Spying(world.sessions, ami.send, clock=lambda: NOW), ami, lead)
+
+
+def test_given_modes_when_chanspy_data_built_then_exact_channel_and_options() -> None:
+    assert spy.chanspy_data(OPERATOR, "listen") == f"{OPERATOR},qdE"
+    assert spy.chanspy_data(OPERATOR, "whisper") == f"{OPERATOR},qwdE"
+    assert spy.chanspy_data(OPERATOR, "barge") == f"{OPERATOR},qBdE"
+    with pytest.raises(ValueError):
+        spy.chanspy_data(OPERATOR, "shout")
+
+
+def test_given_live_call_when_supervisor_barges_then_own_phone_rings_chanspy_and_start_logged(bench: Bench) -> None:
+    out = bench.run(spy.start(bench.spying, bench.lead, bench.lead.user_id, UNIQUEID, "barge"))
+    originate = bench.ami.actions[0]
+    assert (originate["Channel"], originate["Application"], originate["Data"]) == (
+        "PJSIP/1901", "ChanSpy", f"{OPERATOR},qBdE")
+    assert originate["ChannelId"] == out["spy_id"] and out["spy_id"].startswith(spy.PREFIX)
+    assert (out["operator"], out["supervisor"], out["mode"]) == ("1001", "1901", "barge")
+    [(action, subject, detail)] = bench.log()
+    assert (action, subject, detail["operator"], detail["supervisor"], detail["mode"]) == (
+        "spy_start", UNIQUEID, "1001", "1901", "barge")
+
+
+def test_given_spy_when_mode_switched_then_digit_received_on_supervisor_leg_and_logged(bench: Bench) -> None:
+    out = bench.run(spy.start(bench.spying, bench.lead, bench.lead.user_id, UNIQUEID, "listen"))
+    switched = bench.run(spy.switch(bench.spying, bench.lead, out["spy_id"], "whisper"))
+    assert bench.ami.actions[-1] == {"Action": "PlayDTMF", "Channel": SUPERVISOR, "Digit": "5", "Duration": "200",
+                                     "Receive": "true"}
+    assert switched["mode"] == "whisper"
+    assert [(a, d["mode"], d.get("from")) for a, _, d in bench.log()] == [("spy_start", "listen", None),
+                                                                           ("spy_mode", "whisper", "listen")]
+
+
+def test_given_spy_when_stopped_then_supervisor_leg_hung_up_call_untouched_and_logged(bench: Bench) -> None:
+    out = bench.run(spy.start(bench.spying, bench.lead, bench.lead.user_id, UNIQUEID, "listen"))
+    bench.run(spy.stop(bench.spying, bench.lead, out["spy_id"]))
+    assert bench.ami.actions[-1] == {"Action": "Hangup", "Channel": SUPERVISOR}
+    assert set(bench.ami.bridges) == {CALLER, OPERATOR}
+    assert [a for a, _, _ in bench.log()] == ["spy_start", "spy_stop"]
+    with pytest.raises(spy.SpyNotFound):
+        bench.run(spy.stop(bench.spying, bench.lead, out["spy_id"]))
+    with bench.spying.sessions() as s:
+        assert audit_chain.verify(s, None)["ok"] is True
+
+
+def test_given_supervisor_hung_up_when_mode_switched_then_spy_ended_and_nothing_sent(bench: Bench) -> None:
+    out = bench.run(spy.start(bench.spying, bench.lead, bench.lead.user_id, UNIQUEID, "listen"))
+    bench.ami.bridges.pop(SUPERVISOR)
+    sent = len(bench.ami.actions)
+    with pytest.raises(spy.SpyEnded):
+        bench.run(spy.switch(bench.spying, bench.lead, out["spy_id"], "barge"))
+    assert len(bench.ami.actions) == sent and [a for a, _, _ in bench.log()] == ["spy_start"]
+
+
+def test_given_unanswered_or_ended_call_when_spy_asked_then_refused_and_nothing_logged(bench: Bench) -> None:
+    bench.ami.bridges = {CALLER: ""}
+    with pytest.raises(spy.SpyCallNotLive):
+        bench.run(spy.start(bench.spying, bench.lead, bench.lead.user_id, UNIQUEID, "listen"))
+    bench.ami.bridges = {}
+    with pytest.raises(spy.SpyCallNotLive):
+        bench.run(spy.start(bench.spying, bench.lead, bench.lead.user_id, UNIQUEID, "listen"))
+    bench.ami.down = True
+    with pytest.raises(AmiUnavailable):
+        bench.run(spy.start(bench.spying, bench.lead, bench.lead.user_id, UNIQUEID, "listen"))
+    assert bench.ami.actions == [] and bench.log() == []
