@@ -99,6 +99,7 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/login"): PUBLIC,
     ("POST", "/logout"): STAFF,
     ("GET", "/console"): DESK,
+    ("GET", "/wallboard"): LEADS,  # its WebSocket /wallboard/ws admits the same roles (app/web/wallboard_feed)
     ("GET", "/kb"): STAFF,
     ("GET", "/kb/{article_id}"): STAFF,
     ("GET", "/admin/kb"): ADMIN,

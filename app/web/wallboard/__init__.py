@@ -1,0 +1,1 @@
+"""Supervisors' live wallboard page (issue 9)."""

@@ -1,0 +1,92 @@
+// wallboard-feed.js — the live link: WebSocket /wallboard/ws, snapshot after "ready", polling when it fails.
+(function () {
+  "use strict";
+
+  const W = window.TdWallboard;
+  const { $, T, api, S } = W;
+  const POLL_MS = 2000;
+  const WS_RETRY_MS = 3000;
+  const LINK = { sock: null, buffer: null, poller: null, retry: null };
+
+  function setLink(state) {
+    const pill = $("link-state");
+    pill.dataset.link = state;
+    pill.textContent = T({ live: "wb.link_live", polling: "wb.link_polling", down: "wb.link_down" }[state] ||
+      "wb.loading");
+  }
+
+  async function loadSnapshot() {
+    const snap = await api("GET", "/api/wallboard");
+    W.apply({ kind: "snapshot", snapshot: snap, as_of: snap.as_of });
+    W.draw();
+  }
+
+  /** After "ready": the snapshot, then the frames that came in while it loaded, in their order. */
+  async function catchUp(sock) {
+    try {
+      await loadSnapshot();
+      W.say("");
+    } catch (err) {
+      W.report(err);
+    }
+    if (LINK.sock !== sock) return;
+    const waiting = LINK.buffer || [];
+    LINK.buffer = null;
+    for (const frame of waiting) W.apply(frame);
+    W.draw();
+  }
+
+  function onFrame(sock, frame) {
+    if (frame.kind === "ready") { LINK.buffer = []; setLink("live"); catchUp(sock); return; }
+    if (frame.kind === "degraded") { sock.close(); return; }
+    if (LINK.buffer) { LINK.buffer.push(frame); return; }
+    W.apply(frame);
+    W.draw();
+    $("wallboard").dataset.lastStream = frame.stream_id || "";
+  }
+
+  function connect() {
+    clearTimeout(LINK.retry);
+    if (LINK.sock) return;
+    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    let sock;
+    try {
+      sock = new WebSocket(scheme + location.host + "/wallboard/ws");
+    } catch (err) {
+      down();
+      return;
+    }
+    LINK.sock = sock;
+    sock.onopen = () => stopPolling();
+    sock.onmessage = (message) => {
+      let frame = null;
+      try { frame = JSON.parse(message.data); } catch (err) { return; }
+      if (frame && typeof frame === "object") onFrame(sock, frame);
+    };
+    sock.onclose = () => { if (LINK.sock === sock) { LINK.sock = null; LINK.buffer = null; } down(); };
+  }
+
+  function down() {
+    startPolling();
+    clearTimeout(LINK.retry);
+    LINK.retry = setTimeout(connect, WS_RETRY_MS);
+  }
+
+  function startPolling() {
+    if (LINK.poller) return;
+    setLink("polling");
+    const poll = async () => {
+      try { await loadSnapshot(); } catch (err) { setLink("down"); }
+    };
+    poll();
+    LINK.poller = setInterval(poll, POLL_MS);
+  }
+
+  function stopPolling() {
+    clearInterval(LINK.poller);
+    LINK.poller = null;
+  }
+
+  W.connect = connect;
+  W.S = S;
+})();

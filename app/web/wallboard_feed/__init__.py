@@ -1,0 +1,1 @@
+"""WebSocket /wallboard/ws: the wallboard's live feed from the Redis Stream td:wallboard."""

@@ -1,0 +1,126 @@
+"""WebSocket /wallboard/ws: replays td:wallboard after the client's last id (or from now), then XREAD BLOCK live.
+
+Each stream entry holds one field "data" (JSON, shapes in app.services.wallboard*); the client receives it with the
+entry's id added as "stream_id", so after a reconnect it asks again with ?last=<id> and misses nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from redis.exceptions import RedisError
+
+from app.api.policy import LEADS
+from app.errors import AppError
+from app.services import auth as auth_service
+from app.web.console_feed.routes import POLICY_VIOLATION, TRY_AGAIN_LATER, _token, same_origin
+
+log = logging.getLogger("wallboard.ws")
+router = APIRouter()
+STREAM = "td:wallboard"
+BLOCK_MS = 1000  # under the Redis client's 2 s socket timeout
+REPLAY_LIMIT = 2000
+
+
+def _role(ws: WebSocket, token: str) -> str:
+    """The credential's role; AppError when it is not a supervisor's or an admin's."""
+    tokens: dict[str, str] = getattr(ws.app.state, "api_tokens", {})
+    if token in tokens:
+        role = tokens[token]
+    else:
+        with ws.app.state.sessions() as session:
+            user = auth_service.session_user(session, token, datetime.now(UTC)) if token else None
+        if user is None:
+            raise AppError("not signed in")
+        role = user.role
+    if role not in LEADS:
+        raise AppError(f"role {role} has no wallboard")
+    return role
+
+
+def _id(raw: Any) -> str:
+    return raw.decode() if isinstance(raw, bytes) else str(raw)
+
+
+def message(sid: str, fields: dict[Any, Any]) -> dict[str, Any] | None:
+    """The client's frame for one stream entry; None for an entry that is not ours (no JSON "data")."""
+    raw = fields.get(b"data", fields.get("data"))
+    if not isinstance(raw, (str, bytes)):
+        return None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    return {**data, "stream_id": sid}
+
+
+@router.websocket("/wallboard/ws")
+async def wallboard_ws(ws: WebSocket, last: str | None = None) -> None:
+    if not same_origin(ws):
+        await ws.close(code=POLICY_VIOLATION, reason="cross-origin")
+        return
+    try:
+        await asyncio.to_thread(_role, ws, _token(ws))
+    except AppError as exc:
+        await ws.close(code=POLICY_VIOLATION, reason=getattr(exc, "error_id", "refused"))
+        return
+    await ws.accept()
+    pump = asyncio.create_task(_pump(ws, last))
+    drain = asyncio.create_task(_drain(ws))
+    done, pending = await asyncio.wait({pump, drain}, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+    for task in done:
+        with contextlib.suppress(Exception):
+            task.result()
+
+
+async def _drain(ws: WebSocket) -> None:
+    """Read (and ignore) what the client sends, to notice at once when it goes away."""
+    with contextlib.suppress(WebSocketDisconnect):
+        while True:
+            await ws.receive_text()
+
+
+async def _pump(ws: WebSocket, last: str | None) -> None:
+    redis: Any = getattr(ws.app.state, "redis", None)
+    if redis is None:
+        await _degraded(ws)
+        return
+    try:
+        tail = await redis.xrevrange(STREAM, count=1)
+        cursor = _id(tail[0][0]) if tail else "0-0"
+        # the tail first, then "ready": the client loads its snapshot after "ready", so nothing falls between
+        await ws.send_json({"kind": "ready", "stream_id": cursor})
+        if last and cursor != "0-0":
+            for sid, fields in await redis.xrange(STREAM, min=f"({last}", max=cursor, count=REPLAY_LIMIT):
+                frame = message(_id(sid), fields)
+                if frame is not None:
+                    await ws.send_json(frame)
+        while True:
+            answer = await redis.xread({STREAM: cursor}, count=200, block=BLOCK_MS)
+            for _stream, entries in answer or ():
+                for sid, fields in entries:
+                    cursor = _id(sid)
+                    frame = message(cursor, fields)
+                    if frame is not None:
+                        await ws.send_json(frame)
+    except (RedisError, OSError) as exc:
+        log.warning("wallboard: Redis failed (%s), client falls back to polling", exc)
+        await _degraded(ws)
+
+
+async def _degraded(ws: WebSocket) -> None:
+    with contextlib.suppress(Exception):
+        await ws.send_json({"kind": "degraded"})
+        await ws.close(code=TRY_AGAIN_LATER, reason="redis unavailable")
