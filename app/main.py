@@ -36,11 +36,13 @@ from app.api import operators as operators_api
 from app.api import recordings as recordings_api
 from app.api import retention as retention_api
 from app.api import spy as spy_api
+from app.api import supervisor as supervisor_api
 from app.api import transcription as transcription_api
 from app.api import transfers as transfers_api
 from app.db.session import get_engine, session_factory
 from app.ops import secrets as secret_store
 from app.services import operators, sla_scheduler
+from app.services.wallboard_worker import WallboardWorker
 from app.settings import Settings, get_settings
 from app.web import routes as web_routes
 
@@ -71,9 +73,20 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     redis = aioredis.from_url(redis_url(settings, secrets), socket_timeout=2, socket_connect_timeout=2)
     # Every process sends AMI actions over its own link; only the lease holder acts on AMI events.
     feed = AmiFeed(sessions, settings, redis)
+    # The wallboard rereads Asterisk after the events that matter, and wholly after every (re)connect.
+    board = WallboardWorker(sessions, redis, feed.send, settings, holding=lambda: feed.lease.holding)
+
+    def on_event(raw: Any) -> None:
+        board.poke(raw)
+        return feed.on_event(raw)
+
+    async def on_connect() -> None:
+        await board.resync()
+        await feed.on_ami_connect()
+
     link = AmiLink(settings.ami_host, settings.ami_port, settings.ami_username,
-                   settings.ami_secret or secrets.get("ami_secret", ""), on_event=feed.on_event,
-                   backoff_max=settings.ami_backoff_max, on_connect=feed.on_ami_connect)
+                   settings.ami_secret or secrets.get("ami_secret", ""), on_event=on_event,
+                   backoff_max=settings.ami_backoff_max, on_connect=on_connect)
     feed.attach(link)
     app.state.settings = settings
     app.state.engine = engine
@@ -82,8 +95,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.ami_feed = feed
     app.state.api_tokens = dict(secrets.get("api_tokens", {}))
     app.state.redis = redis
+    app.state.wallboard = board
     tasks = [asyncio.create_task(link.run(), name="ami-link"),
-             asyncio.create_task(sla_scheduler.run_forever(sessions), name="sla-scheduler")]
+             asyncio.create_task(sla_scheduler.run_forever(sessions), name="sla-scheduler"),
+             asyncio.create_task(board.run(), name="wallboard")]
     tasks += [asyncio.create_task(coro, name=name) for name, coro in feed.coroutines()]
     try:
         yield
@@ -108,7 +123,8 @@ def create_app() -> FastAPI:
         app.include_router(case_router)
     for router in (login.router, admin_users.router, public.router, open311.router, reports.router):
         app.include_router(router)
-    for router in (console_api.router, kb_api.router, transfers_api.router, spy_api.router):
+    for router in (console_api.router, kb_api.router, transfers_api.router, spy_api.router,
+                   supervisor_api.router):
         app.include_router(router)
     for router in (recordings_api.router, evidence_api.router, retention_api.router, transcription_api.router):
         app.include_router(router)

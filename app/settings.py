@@ -70,6 +70,15 @@ class Settings(BaseSettings):
     console_lease_s: float = 6.0
     console_stream_maxlen: int = 2000
 
+    # Wallboard (issue 9): service level = share of calls answered within service_level_s; an alert when a
+    # caller waits longer than alert_queue_wait_s; the worker rereads Asterisk at most every
+    # wallboard_coalesce_ms after an event, and every wallboard_refresh_s regardless.
+    service_level_s: int = 20
+    alert_queue_wait_s: int = 120
+    wallboard_refresh_s: float = 5.0
+    wallboard_coalesce_ms: int = 150
+    wallboard_stream_maxlen: int = 5000
+
     # Notifications (app.notify): SMTP for email, an HTTP JSON gateway for SMS, Zalo ZNS for Zalo.
     notify_smtp_host: str = "127.0.0.1"
     notify_smtp_port: int = 25

@@ -29,6 +29,11 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/operators/{extension}/unpause"): DESK,
     ("PUT", "/api/operators/{extension}/skills"): LEADS,
     ("GET", "/api/callbacks"): DESK,
+    # Supervisors (issue 9): the wallboard snapshot, today's alerts, forcing an operator to pause or log out.
+    ("GET", "/api/wallboard"): LEADS,
+    ("GET", "/api/alerts"): LEADS,
+    ("POST", "/api/operators/{extension}/force-pause"): LEADS,
+    ("POST", "/api/operators/{extension}/force-logout"): LEADS,
     # Sign-in.
     ("POST", "/api/auth/login"): PUBLIC,
     ("POST", "/api/auth/logout"): STAFF,
