@@ -1,0 +1,159 @@
+"""Real listen, whisper and barge: a SIPp caller (440 Hz), the operator's SIPp phone (1000 Hz) and the supervisor's
+SIPp phone (1400 Hz), ChanSpy originated by the API, told apart by ChanSpyStart and by what each side's audio holds.
+
+What the operator hears: a MixMonitor (D) started over AMI on the operator's leg, right channel. What the caller hears:
+the right channel of the call's own two-channel recording.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.e2e import test_recordings_calls, test_transfers
+from tests.e2e.conftest import Env
+from tests.e2e.helpers import OperatorPhone, new_caller
+from tests.e2e.test_recordings_calls import HEARD, live_file, row
+from tests.e2e.test_transfers import Desk, call_of_uniqueid
+from tests.support.rtp_ear import RtpEar, listening_phone
+from tests.support.sipp import PHONE_IP, SippRun, media_port
+from tests.support.sipp_agency import talking_caller
+from tests.support.tones import channels, tone_leg, tone_windows
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.asterisk
+desk = test_transfers.desk  # the operator (1003, signed in, general queue)
+answered = test_recordings_calls.answered  # a caller at 440 Hz answered by the operator's phone at 1000 Hz
+SUPERVISOR = "1002"  # an operator extension the e2e stack configures; its account is made a supervisor here
+SUPERVISOR_HZ, CALLER_HZ = 1400, test_recordings_calls.CALLER_HZ
+MIXED = 0.25  # two tones of like loudness in one window: each carries about half the energy
+_SLOT = int(os.environ.get("TD_TEST_SLOT", "0"))
+_ports = itertools.count(15190 + 2000 * _SLOT)
+
+
+@dataclass
+class Lead:
+    api: httpx.Client
+    phone: OperatorPhone
+
+
+@pytest.fixture(scope="module")
+def lead(env: Env) -> Iterator[Lead]:
+    admin, password = env.api, secrets.token_urlsafe(12)
+    username = f"sup-{secrets.token_hex(3)}"
+    response = admin.post("/api/admin/operators", json={"username": username, "display_name": "Giám sát",
+                                                         "password": password, "extension": SUPERVISOR})
+    if response.status_code == 409:
+        user = next(u for u in admin.get("/api/admin/operators").json() if u["extension"] == SUPERVISOR)
+        username = user["username"]
+    else:
+        assert response.status_code == 201, response.text
+        user = response.json()
+    admin.patch(f"/api/admin/users/{user['id']}", json={"password": password, "role": "supervisor"}).raise_for_status()
+    login = admin.post("/api/auth/login", json={"username": username, "password": password})
+    assert login.status_code == 200, login.text
+    phone = OperatorPhone(env, SUPERVISOR, next(_ports)).register()
+    phone.api("logout")  # never offered a queue call: this phone only rings for ChanSpy
+    api = httpx.Client(base_url=str(admin.base_url), timeout=30,
+                       headers={"Authorization": f"Bearer {login.json()['token']}"})
+    try:
+        yield Lead(api, phone)
+    finally:
+        api.close()
+
+
+@pytest.fixture
+def supervising(desk: Desk, lead: Lead, answered: tuple[str, list[SippRun]]) -> Iterator[str]:
+    """The supervisor's phone, ready to answer with a steady 1400 Hz tone; yields the call's uniqueid."""
+    uniqueid, runs = answered
+    runs.append(tone_leg(desk.env.sipp, PHONE_IP, lead.phone.port, SUPERVISOR_HZ, talk_s=90, contact_user="phone"))
+    yield uniqueid
+
+
+def spy(lead: Lead, uniqueid: str, mode: str) -> dict[str, Any]:
+    response = lead.api.post(f"/api/calls/{uniqueid}/spy", json={"mode": mode})
+    assert response.status_code == 201, response.text
+    out: dict[str, Any] = response.json()
+    return out
+
+
+def spy_leg(desk: Desk, spy_id: str) -> dict[str, Any]:
+    return wait_until(lambda: (c := desk.channel(spy_id)) and c.get("ChannelStateDesc") == "Up" and c,
+                      "the supervisor's phone answered")
+
+
+def right_has(path: Path, hz: int) -> bool:
+    return path.exists() and tone_windows(channels(path)[1], hz, share=MIXED) >= HEARD
+
+
+@pytest.fixture
+def eared(desk: Desk, lead: Lead) -> Iterator[tuple[str, RtpEar]]:
+    """A caller talking at 440 Hz, answered by an operator's phone whose received RTP goes to an ear."""
+    env = desk.env
+    ear = RtpEar(PHONE_IP, media_port())
+    runs = [listening_phone(env.sipp, PHONE_IP, desk.phone.port, ear, contact_user="phone"),
+            tone_leg(env.sipp, PHONE_IP, lead.phone.port, SUPERVISOR_HZ, talk_s=90, contact_user="phone")]
+    try:
+        desk.ready()
+        number = new_caller()
+        runs.append(talking_caller(env.sipp, "1022", number, "0", talk_s=90))
+        yield desk.answered_call(number), ear
+    finally:
+        desk.phone.api("logout")
+        desk.hang_up_all()
+        for run in runs:
+            run.stop()
+        ear.close()
+
+
+@pytest.mark.parametrize(("mode", "options"), [("listen", "qdE"), ("whisper", "qwdE"), ("barge", "qBdE")])
+def test_given_live_call_when_supervisor_spies_then_chanspy_starts_on_operator_leg_with_mode_options(
+        desk: Desk, lead: Lead, supervising: str, mode: str, options: str) -> None:
+    started = spy(lead, supervising, mode)
+    operator = desk.operator_leg()
+    assert operator is not None and started["operator_channel"] == operator["Channel"]
+    assert (started["operator"], started["supervisor"], started["mode"]) == ("1003", SUPERVISOR, mode)
+    leg = spy_leg(desk, started["spy_id"])
+    assert leg["Channel"].startswith(f"PJSIP/{SUPERVISOR}-")
+    assert (leg["Application"], leg["ApplicationData"]) == ("ChanSpy", f"{operator['Channel']},{options}")
+    event = desk.ami.wait_for("ChanSpyStart", Event="ChanSpyStart", SpyeeChannel=operator["Channel"],
+                              SpyerChannel=leg["Channel"])
+    assert event["SpyerUniqueid"] == started["spy_id"]
+    stopped = lead.api.post(f"/api/spy/{started['spy_id']}/stop")
+    assert stopped.status_code == 200 and stopped.json()["status"] == "stopped", stopped.text
+    wait_until(lambda: desk.channel(started["spy_id"]) is None, "the supervisor's leg gone")
+    assert desk.together(supervising)  # the call goes on
+
+
+@pytest.mark.parametrize(("mode", "operator_hears"), [("listen", False), ("whisper", True), ("barge", True)])
+def test_given_spy_mode_when_supervisor_talks_then_operator_hears_in_whisper_and_barge_and_recording_keeps_it_out(
+        desk: Desk, lead: Lead, eared: tuple[str, RtpEar], mode: str, operator_hears: bool) -> None:
+    env, (uniqueid, ear) = desk.env, eared
+    caller_rec = row(env, call_of_uniqueid(env, uniqueid).linkedid or uniqueid, "inbound")
+    started = spy(lead, uniqueid, mode)
+    spy_leg(desk, started["spy_id"])
+    mark = ear.mark()
+
+    def heard(hz: int) -> bool:
+        return tone_windows(ear.since(mark), hz, share=MIXED) >= HEARD
+
+    wait_until(lambda: heard(CALLER_HZ), "the caller's tone in what the operator's phone receives")
+    if operator_hears:
+        wait_until(lambda: heard(SUPERVISOR_HZ), f"the supervisor's tone at the operator's phone ({mode})")
+    # Long enough for a tone that should not be there to show up: 4 s of the caller at the operator's phone.
+    wait_until(lambda: tone_windows(ear.since(mark), CALLER_HZ, share=MIXED) >= 8,
+               "four seconds of the call at the operator")
+    assert heard(SUPERVISOR_HZ) is operator_hears
+    # The caller's side of the call's recording: never the supervisor in listen or whisper. (In barge the caller
+    # hears the supervisor, but Asterisk mixes ChanSpy's audio in after MixMonitor has taken the frame, so the
+    # recording cannot prove it either way: see main/audiohook.c, spies before whispers.)
+    assert not right_has(live_file(env, caller_rec), SUPERVISOR_HZ)
+    lead.api.post(f"/api/spy/{started['spy_id']}/stop").raise_for_status()
