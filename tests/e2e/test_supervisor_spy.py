@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
+from app.services import audit_chain
 from tests.e2e import test_recordings_calls, test_transfers
 from tests.e2e.conftest import Env
 from tests.e2e.helpers import OperatorPhone, new_caller
@@ -156,4 +157,24 @@ def test_given_spy_mode_when_supervisor_talks_then_operator_hears_in_whisper_and
     # hears the supervisor, but Asterisk mixes ChanSpy's audio in after MixMonitor has taken the frame, so the
     # recording cannot prove it either way: see main/audiohook.c, spies before whispers.)
     assert not right_has(live_file(env, caller_rec), SUPERVISOR_HZ)
+    lead.api.post(f"/api/spy/{started['spy_id']}/stop").raise_for_status()
+
+
+def test_given_listening_supervisor_when_page_switches_to_whisper_then_operator_starts_hearing_and_switch_logged(
+        desk: Desk, lead: Lead, eared: tuple[str, RtpEar]) -> None:
+    uniqueid, ear = eared
+    started = spy(lead, uniqueid, "listen")
+    spy_leg(desk, started["spy_id"])
+    mark = ear.mark()
+    wait_until(lambda: tone_windows(ear.since(mark), CALLER_HZ, share=MIXED) >= 6, "three seconds of the call")
+    assert tone_windows(ear.since(mark), SUPERVISOR_HZ, share=MIXED) < HEARD
+    switched = lead.api.post(f"/api/spy/{started['spy_id']}/mode", json={"mode": "whisper"})
+    assert switched.status_code == 200 and switched.json()["mode"] == "whisper", switched.text
+    mark = ear.mark()
+    wait_until(lambda: tone_windows(ear.since(mark), SUPERVISOR_HZ, share=MIXED) >= HEARD,
+               "the supervisor's tone at the operator's phone after the switch (PlayDTMF 5)")
+    with desk.env.sessions() as session:
+        logged = [(e.action, e.detail.get("mode")) for e in audit_chain.recent(session, limit=20)
+                  if e.detail and e.detail.get("spy_id") == started["spy_id"]]
+    assert sorted(logged) == [("spy_mode", "whisper"), ("spy_start", "listen")]
     lead.api.post(f"/api/spy/{started['spy_id']}/stop").raise_for_status()
