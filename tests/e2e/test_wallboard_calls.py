@@ -1,0 +1,128 @@
+"""Real calls: after a burst (some answered, some abandoned) and a web-app restart in its middle, the wallboard's
+figures are Asterisk's own (QueueSummary, QueueStatus) and it shows no call Asterisk no longer has."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import pytest
+import redis
+from sqlalchemy import select
+
+from app import names
+from app.db.models import Call
+from app.services import wallboard
+from tests.e2e.conftest import Env
+from tests.e2e.helpers import OperatorPhone, new_caller
+from tests.support.sipp import SippRun
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.asterisk
+QUEUE = names.QUEUE_GENERAL
+# The first two callers talk for 30 s; the next two wait for them (under queue_max_wait_s) then talk; the six short
+# ones hang up while waiting, with the web app down.
+FIRST_MS, SECOND_MS, SHORT_MS = 30_000, 50_000, 9_000
+
+
+def _items(response: Any) -> list[dict[str, Any]]:
+    return [dict(m) for m in (response if isinstance(response, list) else [response])]
+
+
+def asterisk_view(env: Env) -> dict[str, Any]:
+    """Asterisk's own figures for the queue, and the citizens' channels it still has."""
+    summary = next(m for m in _items(env.ami({"Action": "QueueSummary", "Queue": QUEUE}))
+                   if m.get("Event") == "QueueSummary")
+    params = next(m for m in _items(env.ami({"Action": "QueueStatus", "Queue": QUEUE}))
+                  if m.get("Event") == "QueueParams")
+    channels = {m["Uniqueid"] for m in _items(env.ami({"Action": "CoreShowChannels"}))
+                if m.get("Event") == "CoreShowChannel"}
+    return {"waiting": int(summary["Callers"]), "logged_in": int(summary["LoggedIn"]),
+            "available": int(summary["Available"]), "completed": int(params["Completed"]),
+            "abandoned": int(params["Abandoned"]), "channels": channels}
+
+
+def board(env: Env) -> dict[str, Any]:
+    response = env.api.get("/api/wallboard")
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def _row(body: dict[str, Any]) -> dict[str, Any]:
+    return next(q for q in body["queues"] if q["queue"] == QUEUE)
+
+
+def matches(env: Env, talking: int | None = None, waiting: int | None = None) -> dict[str, Any] | None:
+    """The board agrees with Asterisk (read on both sides of it, so a change in between makes it retry)."""
+    before, body, after = asterisk_view(env), board(env), asterisk_view(env)
+    row = _row(body)
+    same = all(before[k] == after[k] == row[k] for k in ("waiting", "logged_in", "available"))
+    states = [c["state"] for c in body["calls"]]
+    ghosts = [c["uniqueid"] for c in body["calls"] if c["uniqueid"] not in before["channels"] | after["channels"]]
+    counted = states.count("waiting") == row["waiting"]
+    expected = ((talking is None or states.count("talking") == talking)
+                and (waiting is None or states.count("waiting") == waiting))
+    ok = body["ami"] and same and counted and not ghosts and expected
+    return body if ok else None
+
+
+def last_snapshot_id(env: Env) -> bytes | None:
+    client = redis.Redis(port=env.settings.redis_port, password=env.stack.secrets["redis_password"])
+    try:
+        entries = cast(list[tuple[bytes, dict[bytes, bytes]]], client.xrevrange(wallboard.STREAM, count=200))
+        for entry_id, fields in entries:
+            if b'"kind":"snapshot"' in fields[b"data"]:
+                return bytes(entry_id)
+        return None
+    finally:
+        client.close()
+
+
+def test_given_burst_with_restart_when_over_then_wallboard_matches_asterisk_and_no_ghosts(env: Env) -> None:
+    phones = [OperatorPhone(env, ext, port).register() for ext, port in (("1002", 15092), ("1003", 15093))]
+    for phone in phones:
+        phone.skills({names.SKILL_GENERAL: 0})
+        phone.api("login")
+    uases = [phone.answer(calls=2, timeout_s=150) for phone in phones]
+    start = asterisk_view(env)
+    base = _row(board(env))
+    longs, shorts = [new_caller() for _ in range(4)], [new_caller() for _ in range(6)]
+    runs: list[SippRun] = []
+    try:
+        runs += [env.sipp.call("1022", c, dtmf="0", hold_ms=FIRST_MS if n < 2 else SECOND_MS, timeout_s=150)
+                 for n, c in enumerate(longs)]
+        wait_until(lambda: matches(env, talking=2, waiting=2), "two talking, two waiting", timeout=60)
+        runs += [env.sipp.call("1022", c, dtmf="0", hold_ms=SHORT_MS, timeout_s=150) for c in shorts]
+        wait_until(lambda: matches(env, talking=2, waiting=8), "two talking, eight waiting", timeout=60)
+
+        before_restart = last_snapshot_id(env)
+        env.stack.web.stop()  # mid-burst: the short callers hang up while no app listens
+        for run in runs[4:]:
+            assert run.wait(120) == 0, run.output()
+        env.stack.web.start()
+        # The new process resyncs from Asterisk: a fresh snapshot on td:wallboard, the same figures, no ghosts.
+        wait_until(lambda: (s := last_snapshot_id(env)) and s != before_restart, "a snapshot after the restart",
+                   timeout=60)
+        after = wait_until(lambda: (b := matches(env)) and b["calls"] and b, "after the restart: the live calls",
+                           timeout=60)
+        assert {c["state"] for c in after["calls"]} <= {"talking", "waiting", "ringing"}
+
+        for run in runs[:4]:
+            assert run.wait(150) == 0, run.output()
+        final = wait_until(lambda: matches(env, talking=0, waiting=0), "burst over: nothing live", timeout=60)
+    finally:
+        for run in runs:
+            run.stop()
+        for uas in uases:
+            uas.stop()
+        for phone in phones:
+            phone.api("logout")
+    end = asterisk_view(env)
+    assert end["completed"] - start["completed"] == 4
+    assert end["abandoned"] - start["abandoned"] == 6
+    assert all(o["call"] is None for o in final["operators"])
+    # The answered calls happened while the app listened; they are counted in the database as in Asterisk.
+    assert _row(final)["answered_today"] - base["answered_today"] == 4
+    with env.sessions() as session:
+        answered = session.scalars(select(Call.operator).where(Call.caller_number.in_(longs))).all()
+    assert len(answered) == 4 and set(answered) == {"1002", "1003"}
