@@ -3,6 +3,7 @@ figures are Asterisk's own (QueueSummary, QueueStatus) and it shows no call Aste
 
 from __future__ import annotations
 
+import json
 from typing import Any, cast
 
 import pytest
@@ -11,9 +12,9 @@ from sqlalchemy import select
 
 from app import names
 from app.db.models import Call
-from app.services import wallboard
+from app.services import console_feed, wallboard
 from tests.e2e.conftest import Env
-from tests.e2e.helpers import OperatorPhone, new_caller
+from tests.e2e.helpers import OperatorPhone, new_caller, queue_members
 from tests.support.sipp import SippRun
 from tests.support.waiting import wait_until
 
@@ -126,3 +127,39 @@ def test_given_burst_with_restart_when_over_then_wallboard_matches_asterisk_and_
     with env.sessions() as session:
         answered = session.scalars(select(Call.operator).where(Call.caller_number.in_(longs))).all()
     assert len(answered) == 4 and set(answered) == {"1002", "1003"}
+
+
+def console_states(env: Env, extension: str) -> list[dict[str, Any]]:
+    client = redis.Redis(port=env.settings.redis_port, password=env.stack.secrets["redis_password"])
+    try:
+        entries = cast(list[tuple[bytes, dict[bytes, bytes]]], client.xrange(console_feed.stream_key(extension)))
+        return [json.loads(fields[b"json"]) for _, fields in entries if fields.get(b"kind") == b"state"]
+    finally:
+        client.close()
+
+
+def test_given_logged_in_operator_when_supervisor_forces_pause_then_logout_then_asterisk_and_console_follow(
+        env: Env) -> None:
+    phone = OperatorPhone(env, "1001", 15091).register()
+    phone.skills({names.SKILL_GENERAL: 0})
+    phone.api("login")
+    try:
+        r = env.api.post("/api/operators/1001/force-pause", json={"reason": "Họp giao ban"})
+        assert r.status_code == 200 and r.json()["applied"] is True, r.text
+        member = wait_until(lambda: next((m for m in queue_members(env, QUEUE) if m.get("Name") == "1001"
+                                          and m.get("Paused") == "1"), None), "1001 paused in app_queue")
+        assert member["PausedReason"] == "Họp giao ban"
+        forced = wait_until(lambda: [s for s in console_states(env, "1001") if s["payload"].get("forced")],
+                            "the forced pause on 1001's console stream")
+        assert forced[-1]["payload"]["state"] == "paused"
+        assert forced[-1]["payload"]["forced"]["reason"] == "Họp giao ban"
+
+        r = env.api.post("/api/operators/1001/force-logout", json={"reason": "Hết ca"})
+        assert r.status_code == 200 and r.json()["applied"] is True, r.text
+        wait_until(lambda: not any(m.get("Name") == "1001" for m in queue_members(env, QUEUE)),
+                   "1001 removed from app_queue")
+        row = wait_until(lambda: next((o for o in board(env)["operators"] if o["extension"] == "1001"
+                                       and o["state"] == "logged_out"), None), "1001 logged out on the wallboard")
+        assert row["call"] is None
+    finally:
+        phone.api("logout")

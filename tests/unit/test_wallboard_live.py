@@ -96,3 +96,16 @@ def test_given_jittering_readings_when_steadying_then_since_kept_until_call_gone
     assert again[0].since == NOW
     wallboard.steady_since([], seen)
     assert seen == {}
+
+
+async def test_given_nobody_waiting_when_reading_then_queue_status_not_asked() -> None:
+    asked: list[dict[str, str]] = []
+    idle = [{"Event": "QueueSummary", "Queue": "q-general", "LoggedIn": "1", "Available": "1", "Callers": "0"},
+            {"Event": "QueueSummary", "Queue": "q-urgent", "LoggedIn": "1", "Available": "0", "Callers": "2"}]
+
+    async def send(action: dict[str, str]) -> Any:
+        asked.append(action)
+        return idle if action["Action"] == "QueueSummary" else []
+
+    await wallboard_live.read(send, ["1001"], NOW)
+    assert [a.get("Queue") for a in asked if a["Action"] == "QueueStatus"] == ["q-urgent"]
