@@ -24,8 +24,8 @@ from tests.e2e.conftest import Env
 from tests.e2e.helpers import OperatorPhone, new_caller
 from tests.e2e.test_recordings_calls import HEARD, live_file, row
 from tests.e2e.test_transfers import Desk, call_of_uniqueid
-from tests.support.rtp_ear import RtpEar, listening_phone
-from tests.support.sipp import PHONE_IP, SippRun, media_port
+from tests.support.rtp_ear import RtpEar, listening_phone, talking_caller_with_ear
+from tests.support.sipp import PHONE_IP, TRUNK_IP, SippRun, media_port
 from tests.support.sipp_agency import talking_caller
 from tests.support.tones import channels, tone_leg, tone_windows
 from tests.support.waiting import wait_until
@@ -34,7 +34,7 @@ pytestmark = pytest.mark.asterisk
 desk = test_transfers.desk  # the operator (1003, signed in, general queue)
 answered = test_recordings_calls.answered  # a caller at 440 Hz answered by the operator's phone at 1000 Hz
 SUPERVISOR = "1002"  # an operator extension the e2e stack configures; its account is made a supervisor here
-SUPERVISOR_HZ, CALLER_HZ = 1400, test_recordings_calls.CALLER_HZ
+SUPERVISOR_HZ, CALLER_HZ, OPERATOR_HZ = 1400, test_recordings_calls.CALLER_HZ, test_recordings_calls.OPERATOR_HZ
 MIXED = 0.25  # two tones of like loudness in one window: each carries about half the energy
 _SLOT = int(os.environ.get("TD_TEST_SLOT", "0"))
 _ports = itertools.count(15190 + 2000 * _SLOT)
@@ -177,4 +177,43 @@ def test_given_listening_supervisor_when_page_switches_to_whisper_then_operator_
         logged = [(e.action, e.detail.get("mode")) for e in audit_chain.recent(session, limit=20)
                   if e.detail and e.detail.get("spy_id") == started["spy_id"]]
     assert sorted(logged) == [("spy_mode", "whisper"), ("spy_start", "listen")]
+    lead.api.post(f"/api/spy/{started['spy_id']}/stop").raise_for_status()
+
+
+@pytest.fixture
+def caller_eared(desk: Desk, lead: Lead) -> Iterator[tuple[str, RtpEar]]:
+    """A caller whose RTP goes through an ear (talking at 440 Hz), answered by the operator's phone at 1000 Hz."""
+    env = desk.env
+    ear = RtpEar(TRUNK_IP, media_port())
+    runs = [tone_leg(env.sipp, PHONE_IP, desk.phone.port, OPERATOR_HZ, talk_s=90, contact_user="phone"),
+            tone_leg(env.sipp, PHONE_IP, lead.phone.port, SUPERVISOR_HZ, talk_s=90, contact_user="phone")]
+    try:
+        desk.ready()
+        number = new_caller()
+        runs.append(talking_caller_with_ear(env.sipp, "1022", number, "0", 90, ear))
+        yield desk.answered_call(number), ear
+    finally:
+        desk.phone.api("logout")
+        desk.hang_up_all()
+        for run in runs:
+            run.stop()
+        ear.close()
+
+
+@pytest.mark.parametrize(("mode", "caller_hears"), [("listen", False), ("whisper", False), ("barge", True)])
+def test_given_spy_mode_when_supervisor_talks_then_caller_hears_them_in_barge_only(
+        desk: Desk, lead: Lead, caller_eared: tuple[str, RtpEar], mode: str, caller_hears: bool) -> None:
+    uniqueid, ear = caller_eared
+    started = spy(lead, uniqueid, mode)
+    spy_leg(desk, started["spy_id"])
+    mark = ear.mark()
+
+    def heard(hz: int, windows: int = HEARD) -> bool:
+        return tone_windows(ear.since(mark), hz, share=MIXED) >= windows
+
+    wait_until(lambda: heard(OPERATOR_HZ), "the operator's tone in what the caller's phone receives")
+    if caller_hears:
+        wait_until(lambda: heard(SUPERVISOR_HZ), f"the supervisor's tone at the caller's phone ({mode})")
+    wait_until(lambda: heard(OPERATOR_HZ, 8), "four seconds of the operator at the caller's phone")
+    assert heard(SUPERVISOR_HZ) is caller_hears
     lead.api.post(f"/api/spy/{started['spy_id']}/stop").raise_for_status()

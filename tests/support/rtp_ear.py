@@ -1,17 +1,22 @@
-"""What a phone really hears: a SIPp phone answers with SDP pointing at a Python UDP socket that keeps the RTP.
+"""What a phone really hears: SIPp does the SIP, its SDP names a Python UDP socket that keeps the RTP it is sent.
 
 Asterisk mixes ChanSpy's whisper and barge audio into a channel after its spy audiohooks (MixMonitor) have seen
 the frame (main/audiohook.c), so a recording on the channel never holds it; the RTP sent to the phone does.
-The ear never sends, so Asterisk (rtp_symmetric) keeps sending to the address in the SDP.
+A silent ear never sends, so Asterisk keeps sending to the address in the SDP; a talking ear (a caller who keys
+the menu and talks) sends a pcap's RTP itself, from the same socket, so rtp_symmetric latches onto it.
 """
 
 from __future__ import annotations
 
 import array
 import socket
+import struct
 import threading
+import time
+from pathlib import Path
 
-from tests.support.sipp import HEADER, Sipp, SippRun, media_port, uas_reply, udp_bound
+from tests.support.audio_pcap import write_call_pcap
+from tests.support.sipp import HEADER, TRUNK_IP, Sipp, SippRun, caller_scenario, media_port, uas_reply, udp_bound
 from tests.support.waiting import wait_until
 
 
@@ -44,19 +49,25 @@ class RtpEar:
         self._samples: array.array[int] = array.array("h")
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self.peer: tuple[str, int] | None = None
+        self._peer_known = threading.Event()
+        self._player: threading.Thread | None = None
         self._thread = threading.Thread(target=self._run, name=f"rtp-ear-{port}", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                packet = self.sock.recv(2048)
+                packet, source = self.sock.recvfrom(2048)
             except TimeoutError:
                 continue
             except OSError:
                 return
             if len(packet) < 12 or packet[0] >> 6 != 2:
                 continue
+            if self.peer is None:
+                self.peer = source
+                self._peer_known.set()
             payload_type, header = packet[1] & 0x7F, 12 + 4 * (packet[0] & 0x0F)
             table = ALAW if payload_type == 8 else ULAW if payload_type == 0 else None
             if table is not None:
@@ -75,10 +86,41 @@ class RtpEar:
         with self._lock:
             return self._samples[mark:]
 
+    def play(self, packets: list[tuple[int, bytes]]) -> None:
+        """Once Asterisk has sent something (answer, prompt), send these (at_ms, rtp) packets back, paced."""
+        def run() -> None:
+            while not self._peer_known.wait(0.2):
+                if self._stop.is_set():
+                    return
+            start = time.monotonic()
+            first = packets[0][0] if packets else 0
+            for at_ms, rtp in packets:
+                delay = start + (at_ms - first) / 1000 - time.monotonic()
+                if self._stop.wait(max(delay, 0)):
+                    return
+                assert self.peer is not None
+                self.sock.sendto(rtp, self.peer)
+
+        self._player = threading.Thread(target=run, name=f"rtp-mouth-{self.port}", daemon=True)
+        self._player.start()
+
     def close(self) -> None:
         self._stop.set()
         self._thread.join(timeout=2)
+        if self._player is not None:
+            self._player.join(timeout=2)
         self.sock.close()
+
+
+def pcap_rtp(path: Path) -> list[tuple[int, bytes]]:
+    """(at_ms, RTP packet) of every record of a pcap written by tests.support.audio_pcap."""
+    data, out, at = path.read_bytes(), [], 24
+    while at + 16 <= len(data):
+        sec, usec, length, _ = struct.unpack("<IIII", data[at:at + 16])
+        frame = data[at + 16:at + 16 + length]
+        out.append((sec * 1000 + usec // 1000, frame[14 + 20 + 8:]))
+        at += 16 + length
+    return out
 
 
 def silent_phone_scenario(ear_port: int, contact_user: str) -> str:
@@ -123,3 +165,16 @@ def listening_phone(sipp: Sipp, ip: str, port: int, ear: RtpEar, contact_user: s
     wait_until(lambda: udp_bound(ip, port) or run.proc.poll() is not None, f"listening phone on {ip}:{port}")
     assert run.proc.poll() is None, f"the listening phone's SIPp stopped at once:\n{run.output()}"
     return run
+
+
+def talking_caller_with_ear(sipp: Sipp, number: str, caller: str, keys: str, talk_s: float, ear: RtpEar,
+                            timeout_s: int = 120) -> SippRun:
+    """A caller who keys the menu and talks (440 Hz) from the ear's socket, and whose received audio it keeps."""
+    stem = f"ear-talker-{caller}"
+    length = write_call_pcap(Path(sipp.host_dir) / f"{stem}.pcap", keys, talk_s)
+    ear.play(pcap_rtp(Path(sipp.host_dir) / f"{stem}.pcap"))
+    xml = caller_scenario(int(length * 1000) + 500).replace("[media_port]", str(ear.port))
+    (sipp.host_dir / f"{stem}.xml").write_text(xml)
+    (sipp.host_dir / f"{stem}.csv").write_text(f"SEQUENTIAL\n{caller};\n")
+    return sipp.start(["-sf", f"{sipp.inside_dir}/{stem}.xml", "-inf", f"{sipp.inside_dir}/{stem}.csv", "-s", number,
+                       "-m", "1", "-mp", str(media_port()), sipp.target], ip=TRUNK_IP, timeout_s=timeout_s)
