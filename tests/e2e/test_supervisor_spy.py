@@ -1,8 +1,9 @@
 """Real listen, whisper and barge: a SIPp caller (440 Hz), the operator's SIPp phone (1000 Hz) and the supervisor's
-SIPp phone (1400 Hz), ChanSpy originated by the API, told apart by ChanSpyStart and by what each side's audio holds.
+SIPp phone (1400 Hz), ChanSpy originated by the API, told apart by ChanSpyStart and by what each phone is sent.
 
-What the operator hears: a MixMonitor (D) started over AMI on the operator's leg, right channel. What the caller hears:
-the right channel of the call's own two-channel recording.
+What a phone hears is the RTP Asterisk sends it, kept by a Python ear (tests/support/rtp_ear.py): Asterisk mixes
+ChanSpy's audio in after MixMonitor has taken the frame, so no recording on the operator's or the caller's channel
+can hold the supervisor's voice; the caller's recording is checked to hold it never in listen or whisper.
 """
 
 from __future__ import annotations
