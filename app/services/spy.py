@@ -31,6 +31,7 @@ MODE_DIGITS = {"listen": "4", "whisper": "5", "barge": "6"}  # ChanSpy's d optio
 COMMON_OPTIONS = "dE"
 PREFIX = "spy"  # the supervisor leg's uniqueid (Originate ChannelId) starts with it
 RING_SUPERVISOR_MS = 30_000
+REAP_AFTER_S = 10  # an Async Originate's channel appears a moment after the action: younger sessions are kept
 
 
 class SpyCallNotLive(AppError):
@@ -115,6 +116,16 @@ def _log(spying: Spying, who: Who, action: str, s: SpySession, detail: dict[str,
         session.commit()
 
 
+async def _reap(spying: Spying, who: Who, snap: Snapshot) -> None:
+    """Sessions whose supervisor leg is gone (hung up, never answered): forgotten, and their end logged when seen."""
+    now = spying.clock()
+    gone = [s for s in spying.live.values()
+            if snap.by_uniqueid(s.spy_id) is None and (now - s.started_at).total_seconds() > REAP_AFTER_S]
+    for s in gone:
+        spying.live.pop(s.spy_id, None)
+        await asyncio.to_thread(_log, spying, who, "spy_stop", s, {"was_live": False, "noticed_after_hangup": True})
+
+
 async def start(spying: Spying, who: Who, user_id: int | None, uniqueid: str, mode: str) -> dict[str, Any]:
     """Ring the supervisor's own phone; on answer ChanSpy joins the operator's leg in the given mode."""
     if mode not in MODES:
@@ -127,7 +138,9 @@ async def start(spying: Spying, who: Who, user_id: int | None, uniqueid: str, mo
             return own, operator
 
     supervisor, known_operator = await asyncio.to_thread(prepare)
-    leg = operator_leg(await channels.snapshot(spying.send), uniqueid, known_operator)
+    snap = await channels.snapshot(spying.send)
+    await _reap(spying, who, snap)
+    leg = operator_leg(snap, uniqueid, known_operator)
     s = SpySession(spy_id=f"{PREFIX}{secrets.token_hex(6)}", supervisor=supervisor,
                    operator=extension_from(leg.name), operator_channel=leg.name, call_uniqueid=uniqueid,
                    mode=mode, actor=who.actor, started_at=spying.clock())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -146,3 +146,17 @@ def test_given_unanswered_or_ended_call_when_spy_asked_then_refused_and_nothing_
     with pytest.raises(AmiUnavailable):
         bench.run(spy.start(bench.spying, bench.lead, bench.lead.user_id, UNIQUEID, "listen"))
     assert bench.ami.actions == [] and bench.log() == []
+
+
+def test_given_supervisor_hung_up_long_ago_when_another_spy_starts_then_old_session_forgotten_and_end_logged(
+        bench: Bench) -> None:
+    clock = [NOW]
+    bench.spying.clock = lambda: clock[0]
+    first = bench.run(spy.start(bench.spying, bench.lead, bench.lead.user_id, UNIQUEID, "listen"))
+    bench.ami.bridges.pop(SUPERVISOR)
+    clock[0] = NOW + timedelta(seconds=spy.REAP_AFTER_S + 1)
+    second = bench.run(spy.start(bench.spying, bench.lead, bench.lead.user_id, UNIQUEID, "whisper"))
+    assert list(bench.spying.live) == [second["spy_id"]]
+    assert [(a, d["spy_id"]) for a, _, d in bench.log()] == [("spy_start", first["spy_id"]),
+                                                            ("spy_stop", first["spy_id"]),
+                                                            ("spy_start", second["spy_id"])]
