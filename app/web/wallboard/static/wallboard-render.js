@@ -98,7 +98,7 @@
         el("td", { class: "state" }, el("span", { class: "st st-" + op.state }, state)),
         el("td", { class: "tick", dataset: { since: op.since || "" } }, since(op.since)),
         el("td", { class: "op-call", "data-testid": "op-call-" + op.extension }, callText(call)),
-        el("td", { class: "num" }, op.handled_today ?? 0), actionCell(op, call));
+        el("td", { class: "num", title: T("wb.handled") }, op.handled_today ?? 0), actionCell(op, call));
     }));
   }
 
