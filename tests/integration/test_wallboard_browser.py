@@ -4,6 +4,7 @@ the WebSocket again), offers listen/whisper/barge on a live call, and opens in t
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import shutil
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ import pytest
 import redis
 
 from app.db import migrate
+from app.db.models import Operator
 from app.db.session import make_engine, session_factory
 from app.ops.redis_server import RedisServer
 from app.services import operators, users
@@ -35,6 +37,7 @@ class Board:
     base: str
     server: RedisServer
     url: str
+    sessions: Any
 
     def push(self, frame: dict[str, Any]) -> None:
         client = redis.Redis.from_url(self.url)
@@ -67,7 +70,7 @@ def board(tmp_path: Path) -> Iterator[Board]:
            "TD_REDIS_URL": redis_url}
     try:
         with web_app(env, tmp_path / "uvicorn.log") as base:
-            yield Board(base, server, redis_url)
+            yield Board(base, server, redis_url, sessions)
     finally:
         server.stop()
 
@@ -130,6 +133,15 @@ def test_given_a_supervisor_when_the_feed_brings_a_call_then_the_wallboard_shows
         expect(page.locator("[data-testid=spy-listen-1001]")).to_be_visible()
         expect(page.locator("[data-testid=spy-barge-1001]")).to_be_visible()
         _shot(page, "wallboard-live-call")
+
+        # force pause with a reason (asked in a dialog): stored for the operator, even with AMI away
+        page.once("dialog", lambda dialog: dialog.accept("Họp đột xuất"))
+        page.click("[data-testid=force-pause-1001]")
+        expect(page.locator("#wb-message")).to_have_class(re.compile(r"\binfo\b"))
+        expect(page.locator("#wb-message")).to_contain_text("khi kết nối AMI trở lại")
+        with board.sessions() as session:
+            op = session.get(Operator, "1001")
+            assert op is not None and op.paused and op.pause_reason == "Họp đột xuất"
 
         # Redis goes away: the page says so and polls; when it is back the WebSocket is opened again
         board.server.stop()

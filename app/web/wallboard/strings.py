@@ -52,6 +52,8 @@ i18n.register({
     "wb.force_logout": ("Buộc đăng xuất", "Force log out"),
     "wb.reason_prompt": ("Lý do (bắt buộc):", "Reason (required):"),
     "wb.done": ("Đã thực hiện.", "Done."),
+    "wb.done_later": ("Đã lưu; sẽ áp dụng trên tổng đài khi kết nối AMI trở lại.",
+                      "Stored; it reaches Asterisk when the AMI link is back."),
     "wb.none": ("Không có", "None"),
     # calls, totals and alerts
     "wb.calls": ("Cuộc gọi đang diễn ra", "Live calls"),

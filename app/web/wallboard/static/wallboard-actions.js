@@ -52,8 +52,9 @@
       "wb.force_logout") + " " + ext);
     if (reason === null || !reason.trim()) return;
     try {
-      await api("POST", "/api/operators/" + encodeURIComponent(ext) + "/force-" + what, { reason: reason.trim() });
-      say(T("wb.done"), "info");
+      const res = await api("POST", "/api/operators/" + encodeURIComponent(ext) + "/force-" + what,
+        { reason: reason.trim() });
+      say(T(res && res.applied === false ? "wb.done_later" : "wb.done"), "info");
     } catch (err) {
       report(err);
     }
