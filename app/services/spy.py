@@ -20,8 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.models import Call
+from app.db.models_auth import User
 from app.errors import AppError
-from app.services import audit_chain, channels, console_state
+from app.services import audit_chain, channels
 from app.services.case_access import Who
 from app.services.channels import AmiSend, Snapshot
 
@@ -39,6 +40,15 @@ class SpyCallNotLive(AppError):
     error_id = "spy_call_not_live"
     message_vi = "Cuộc gọi này không còn diễn ra hoặc chưa có điện thoại viên nghe máy, nên không thể nghe xen."
     message_en = "This call is not live or no operator has answered it yet, so it cannot be listened to."
+
+
+class NoSupervisorPhone(AppError):
+    status_code = 422
+    error_id = "spy_no_phone"
+    message_vi = ("Tài khoản của bạn chưa gắn số máy lẻ nên không thể gọi tới điện thoại của bạn để nghe xen. "
+                  "Nhờ quản trị viên gắn số máy lẻ cho tài khoản.")
+    message_en = ("Your account has no extension, so there is no phone of yours to ring for listening in. "
+                  "Ask an administrator to bind an extension to your account.")
 
 
 class SpyNotFound(AppError):
@@ -133,7 +143,9 @@ async def start(spying: Spying, who: Who, user_id: int | None, uniqueid: str, mo
 
     def prepare() -> tuple[str, str | None]:
         with spying.sessions() as session:
-            own = console_state.extension_of(session, user_id, who.role, None)
+            own = session.scalar(select(User.extension).where(User.id == user_id)) if user_id is not None else None
+            if not own:
+                raise NoSupervisorPhone(f"user {user_id} has no extension")
             operator = session.scalar(select(Call.operator).where(Call.uniqueid == uniqueid))
             return own, operator
 

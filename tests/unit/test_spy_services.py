@@ -160,3 +160,10 @@ def test_given_supervisor_hung_up_long_ago_when_another_spy_starts_then_old_sess
     assert [(a, d["spy_id"]) for a, _, d in bench.log()] == [("spy_start", first["spy_id"]),
                                                             ("spy_stop", first["spy_id"]),
                                                             ("spy_start", second["spy_id"])]
+
+
+def test_given_supervisor_without_extension_when_spy_asked_then_no_phone_error_and_nothing_sent(
+        bench: Bench) -> None:
+    with pytest.raises(spy.NoSupervisorPhone):
+        bench.run(spy.start(bench.spying, Person("admin", "token:x"), None, UNIQUEID, "listen"))
+    assert bench.ami.actions == [] and bench.log() == []
