@@ -3,8 +3,9 @@
 AMI Originate (Async) rings PJSIP/<supervisor>; when the supervisor answers, ChanSpy runs on the operator's
 exact channel. Options: q (no beep or channel name), w whisper / B barge, d (4/5/6 switch listen/whisper/barge,
 keyed on the supervisor's phone or sent by the page as PlayDTMF with Receive on the supervisor's leg, which is
-where ChanSpy reads DTMF), E (leave when the operator's leg hangs up). Every start, switch and stop goes into the
-audit chain with the supervisor, the operator, the call and the time.
+where ChanSpy reads DTMF), E (leave when the operator's leg hangs up) and S (leave when that leg was gone before
+ChanSpy found it: a supervisor who answers as the call ends is not left in silence). Every start, switch and stop
+goes into the audit chain with the supervisor, the operator, the call and the time.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from app.services.channels import AmiSend, Snapshot
 MODES = ("listen", "whisper", "barge")
 MODE_OPTIONS = {"listen": "q", "whisper": "qw", "barge": "qB"}
 MODE_DIGITS = {"listen": "4", "whisper": "5", "barge": "6"}  # ChanSpy's d option
-COMMON_OPTIONS = "dE"
+COMMON_OPTIONS = "dES"
 PREFIX = "spy"  # the supervisor leg's uniqueid (Originate ChannelId) starts with it
 RING_SUPERVISOR_MS = 30_000
 REAP_AFTER_S = 10  # an Async Originate's channel appears a moment after the action: younger sessions are kept

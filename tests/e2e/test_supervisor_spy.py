@@ -116,7 +116,8 @@ def eared(desk: Desk, lead: Lead) -> Iterator[tuple[str, RtpEar]]:
         ear.close()
 
 
-@pytest.mark.parametrize(("mode", "options"), [("listen", "qdE"), ("whisper", "qwdE"), ("barge", "qBdE")])
+@pytest.mark.parametrize(("mode", "options"),
+                         [("listen", "qdES"), ("whisper", "qwdES"), ("barge", "qBdES")])
 def test_given_live_call_when_supervisor_spies_then_chanspy_starts_on_operator_leg_with_mode_options(
         desk: Desk, lead: Lead, supervising: str, mode: str, options: str) -> None:
     started = spy(lead, supervising, mode)
@@ -218,3 +219,24 @@ def test_given_spy_mode_when_supervisor_talks_then_caller_hears_them_in_barge_on
     wait_until(lambda: heard(OPERATOR_HZ, 8), "four seconds of the operator at the caller's phone")
     assert heard(SUPERVISOR_HZ) is caller_hears
     lead.api.post(f"/api/spy/{started['spy_id']}/stop").raise_for_status()
+
+
+@pytest.mark.parametrize("mode", ["listen", "barge"])
+def test_given_spying_supervisor_when_operator_leg_hangs_up_then_chanspy_ends_and_page_sees_spy_ended(
+        desk: Desk, lead: Lead, supervising: str, mode: str) -> None:
+    started = spy(lead, supervising, mode)
+    spy_leg(desk, started["spy_id"])
+    desk.ami.wait_for("ChanSpyStart", Event="ChanSpyStart", SpyerUniqueid=started["spy_id"])
+    desk.env.ami({"Action": "Hangup", "Channel": started["operator_channel"]})
+    wait_until(lambda: desk.channel(started["spy_id"]) is None, "the supervisor's leg ended by ChanSpy's E option",
+               timeout=30)
+    switched = lead.api.post(f"/api/spy/{started['spy_id']}/mode", json={"mode": "listen"})
+    assert switched.status_code == 409 and switched.json()["error_id"] == "spy_ended", switched.text
+
+
+def test_given_supervisor_answering_when_operator_leg_hangs_up_at_once_then_supervisor_not_left_in_silence(
+        desk: Desk, lead: Lead, supervising: str) -> None:
+    started = spy(lead, supervising, "whisper")
+    spy_leg(desk, started["spy_id"])
+    desk.env.ami({"Action": "Hangup", "Channel": started["operator_channel"]})  # ChanSpy may not have found it yet
+    wait_until(lambda: desk.channel(started["spy_id"]) is None, "the supervisor's leg ended (ChanSpy's E or S option)")

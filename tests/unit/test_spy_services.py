@@ -85,9 +85,9 @@ def bench(tmp_path: Path) -> Bench:
 
 
 def test_given_modes_when_chanspy_data_built_then_exact_channel_and_options() -> None:
-    assert spy.chanspy_data(OPERATOR, "listen") == f"{OPERATOR},qdE"
-    assert spy.chanspy_data(OPERATOR, "whisper") == f"{OPERATOR},qwdE"
-    assert spy.chanspy_data(OPERATOR, "barge") == f"{OPERATOR},qBdE"
+    assert spy.chanspy_data(OPERATOR, "listen") == f"{OPERATOR},qdES"
+    assert spy.chanspy_data(OPERATOR, "whisper") == f"{OPERATOR},qwdES"
+    assert spy.chanspy_data(OPERATOR, "barge") == f"{OPERATOR},qBdES"
     with pytest.raises(ValueError):
         spy.chanspy_data(OPERATOR, "shout")
 
@@ -96,7 +96,7 @@ def test_given_live_call_when_supervisor_barges_then_own_phone_rings_chanspy_and
     out = bench.run(spy.start(bench.spying, bench.lead, bench.lead.user_id, UNIQUEID, "barge"))
     originate = bench.ami.actions[0]
     assert (originate["Channel"], originate["Application"], originate["Data"]) == (
-        "PJSIP/1901", "ChanSpy", f"{OPERATOR},qBdE")
+        "PJSIP/1901", "ChanSpy", f"{OPERATOR},qBdES")
     assert originate["ChannelId"] == out["spy_id"] and out["spy_id"].startswith(spy.PREFIX)
     assert (out["operator"], out["supervisor"], out["mode"]) == ("1001", "1901", "barge")
     [(action, subject, detail)] = bench.log()
