@@ -52,6 +52,13 @@ class NoSupervisorPhone(AppError):
                   "Ask an administrator to bind an extension to your account.")
 
 
+class SupervisorPhoneBusy(AppError):
+    status_code = 409
+    error_id = "spy_phone_busy"
+    message_vi = "Điện thoại của bạn đang trong một cuộc gọi khác (hoặc đang nghe xen). Gác máy đó rồi thử lại."
+    message_en = "Your phone is on another call (or already listening in). Hang that up, then try again."
+
+
 class SpyNotFound(AppError):
     status_code = 404
     error_id = "spy_not_found"
@@ -154,6 +161,8 @@ async def start(spying: Spying, who: Who, user_id: int | None, uniqueid: str, mo
     snap = await channels.snapshot(spying.send)
     await _reap(spying, who, snap)
     leg = operator_leg(snap, uniqueid, known_operator)
+    if any(channels.is_operator_leg(c, supervisor) for c in snap.channels):
+        raise SupervisorPhoneBusy(supervisor)
     s = SpySession(spy_id=f"{PREFIX}{secrets.token_hex(6)}", supervisor=supervisor,
                    operator=extension_from(leg.name), operator_channel=leg.name, call_uniqueid=uniqueid,
                    mode=mode, actor=who.actor, started_at=spying.clock())

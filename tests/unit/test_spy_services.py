@@ -167,3 +167,11 @@ def test_given_supervisor_without_extension_when_spy_asked_then_no_phone_error_a
     with pytest.raises(spy.NoSupervisorPhone):
         bench.run(spy.start(bench.spying, Person("admin", "token:x"), None, UNIQUEID, "listen"))
     assert bench.ami.actions == [] and bench.log() == []
+
+
+def test_given_supervisor_already_listening_when_second_spy_asked_then_phone_busy_and_one_originate(
+        bench: Bench) -> None:
+    bench.run(spy.start(bench.spying, bench.lead, bench.lead.user_id, UNIQUEID, "listen"))
+    with pytest.raises(spy.SupervisorPhoneBusy):
+        bench.run(spy.start(bench.spying, bench.lead, bench.lead.user_id, UNIQUEID, "barge"))
+    assert [a["Action"] for a in bench.ami.actions] == ["Originate"] and len(bench.log()) == 1
