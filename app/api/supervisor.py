@@ -14,6 +14,7 @@ from app.api.auth import Principal, require_roles
 from app.api.policy import roles_for
 from app.services import console_feed, operators, wallboard, wallboard_force, wallboard_live
 from app.services.wallboard_live import Live
+from app.services.wallboard_queue_log import QueueLogReader, queue_log_path
 from app.settings import Settings, get_settings
 
 router = APIRouter(prefix="/api", tags=["supervisor"])
@@ -59,8 +60,9 @@ async def get_wallboard(request: Request,
     sessions = request.app.state.sessions
 
     def load() -> dict[str, Any]:
+        days = QueueLogReader(queue_log_path(settings)).read(wallboard.day_start(now))
         with sessions() as session:
-            return wallboard.build(session, live, names.QUEUES, settings.service_level_s, now)
+            return wallboard.build(session, live, names.QUEUES, settings.service_level_s, now, days)
 
     return await asyncio.to_thread(load)
 

@@ -182,3 +182,37 @@ def sla_breach_alerts(breached_codes: Iterable[str]) -> list[AlertDraft]:
     return [AlertDraft("sla_breach", f"sla_breach:{code}", "warning",
                        f"Hồ sơ {code} đã quá hạn xử lý hôm nay.", f"Case {code} breached its deadline today.",
                        {"case_code": code}) for code in breached_codes]
+
+
+@dataclass
+class QueueDay:
+    """One queue's day as app_queue's own queue_log tells it (answered = CONNECT, abandoned = ABANDON)."""
+
+    answered: int = 0
+    abandoned: int = 0
+    waits: list[int] = field(default_factory=list)  # hold time of each answered call
+
+
+def add_queue_log(days: dict[str, QueueDay], lines: Iterable[str], since_epoch: int) -> None:
+    """Fold queue_log lines (epoch|uniqueid|queue|agent|event|data...) from since_epoch on into days."""
+    for line in lines:
+        parts = line.rstrip("\n").split("|")
+        if len(parts) < 5 or not parts[0].isdigit() or int(parts[0]) < since_epoch:
+            continue
+        queue, event, data = parts[2], parts[4], parts[5:]
+        if event == "CONNECT":
+            day = days.setdefault(queue, QueueDay())
+            day.answered += 1
+            day.waits.append(int(data[0]) if data and data[0].isdigit() else 0)
+        elif event == "ABANDON":
+            days.setdefault(queue, QueueDay()).abandoned += 1
+
+
+def with_queue_day(row: dict[str, Any], day: QueueDay | None, service_level_s: int) -> dict[str, Any]:
+    """A queue row whose day figures are replaced by Asterisk's own (they survive restarts of the app)."""
+    day = day or QueueDay()
+    handled = day.answered + day.abandoned
+    within = sum(1 for w in day.waits if w <= service_level_s)
+    return {**row, "answered_today": day.answered, "abandoned_today": day.abandoned,
+            "service_level_pct": round(100.0 * within / handled, 1) if handled else None,
+            "asa_s": round(sum(day.waits) / len(day.waits), 1) if day.waits else None}

@@ -82,13 +82,18 @@ def with_topics(session: Session, calls: list[wb.LiveCall]) -> list[wb.LiveCall]
 
 
 def build(session: Session, live: Live, queue_names: Iterable[str], service_level_s: int,
-          now: datetime) -> dict[str, Any]:
-    """The GET /api/wallboard body. Without a reading of Asterisk no call is shown (never a ghost)."""
+          now: datetime, queue_days: dict[str, wb.QueueDay] | None = None) -> dict[str, Any]:
+    """The GET /api/wallboard body. Without a reading of Asterisk no call is shown (never a ghost).
+
+    With queue_days (from queue_log) the day's queue figures are Asterisk's own; else the database's.
+    """
     since = day_start(now)
     snap = wb.snapshot(queue_names, call_facts(session, since), live.queues, with_topics(session, live.calls),
                        operator_facts(session), service_level_s)
+    queues = snap.queues if queue_days is None else [
+        wb.with_queue_day(row, queue_days.get(row["queue"]), service_level_s) for row in snap.queues]
     return {"as_of": now.isoformat(), "service_level_s": service_level_s, "ami": live.ok,
-            "queues": snap.queues, "operators": snap.operators, "calls": snap.calls, "totals": snap.totals,
+            "queues": queues, "operators": snap.operators, "calls": snap.calls, "totals": snap.totals,
             "alerts": alerts_since(session, since)}
 
 

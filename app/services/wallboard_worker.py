@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import names
 from app.services import wallboard, wallboard_alerts, wallboard_live
 from app.services.wallboard_live import AmiSend, Live
+from app.services.wallboard_queue_log import QueueLogReader, queue_log_path
 from app.settings import Settings
 
 log = logging.getLogger("wallboard.worker")
@@ -37,6 +38,7 @@ class WallboardWorker:
         self.previous: dict[str, Any] | None = None
         self.first_seen: dict[str, datetime] = {}
         self.published = 0
+        self.queue_log = QueueLogReader(queue_log_path(settings))
 
     def poke(self, raw: Mapping[str, Any]) -> None:
         """Called for every AMI event, synchronously: mark dirty on the few that matter."""
@@ -68,7 +70,8 @@ class WallboardWorker:
         with self.sessions() as session:
             wallboard_alerts.store_new(session, wallboard_alerts.drafts(
                 session, live, self.settings.alert_queue_wait_s, now), now)
-            return wallboard.build(session, live, names.QUEUES, self.settings.service_level_s, now)
+            days = self.queue_log.read(wallboard.day_start(now))
+            return wallboard.build(session, live, names.QUEUES, self.settings.service_level_s, now, days)
 
     async def run(self) -> None:
         """Refresh on events (at most every wallboard_coalesce_ms) and every wallboard_refresh_s regardless."""
