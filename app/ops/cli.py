@@ -69,12 +69,13 @@ def cmd_test(args: argparse.Namespace) -> int:
     asterisk_root.locate(settings.cache_dir)  # build the sid root once, before any test times out on it
     cluster, port, started = postgres.ensure_running()
     env = dict(os.environ)
-    env["TD_TEST_POSTGRES_URL"] = postgres.test_database_url(port, settings.var_dir / "pg-test-password")
+    env["TD_TEST_POSTGRES_URL"] = postgres.test_database_url(port, settings.var_dir / "pg-test-password", PROJECT_DIR)
     try:
         cmd = [sys.executable, "-m", "pytest", *args.pytest_args]
         print("[test] " + " ".join(cmd), flush=True)
         code = subprocess.run(cmd, cwd=PROJECT_DIR, env=env).returncode
     finally:
+        postgres.drop_test_database(PROJECT_DIR)
         if started:
             postgres.stop(cluster)
     # pytest's 5 means no test ran: that is a failure for us.

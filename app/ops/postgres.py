@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets as pysecrets
 import shutil
 import subprocess
 from pathlib import Path
 
-ROLE = "tongdai_test"
-DATABASE = "tongdai_test"
+PREFIX = "tongdai_test"
+
+
+def name_for(checkout: Path) -> str:
+    """One role and database per checkout: test runs of two checkouts on one machine never drop each other's."""
+    return f"{PREFIX}_{hashlib.sha256(str(checkout.resolve()).encode()).hexdigest()[:10]}"
 
 
 def _clusters() -> list[list[str]]:
@@ -43,8 +48,9 @@ def _psql(sql: str) -> str:
     return out.stdout.strip()
 
 
-def test_database_url(port: int, password_file: Path) -> str:
-    """A role with a generated password and a fresh, empty test database."""
+def test_database_url(port: int, password_file: Path, checkout: Path) -> str:
+    """A role with a generated password and a fresh, empty test database, both named after the checkout."""
+    role = database = name_for(checkout)
     if password_file.exists():
         password = password_file.read_text().strip()
     else:
@@ -52,10 +58,20 @@ def test_database_url(port: int, password_file: Path) -> str:
         password_file.parent.mkdir(parents=True, exist_ok=True)
         password_file.write_text(password)
         password_file.chmod(0o600)
-    if _psql(f"SELECT 1 FROM pg_roles WHERE rolname='{ROLE}'") != "1":
-        _psql(f"CREATE ROLE {ROLE} LOGIN PASSWORD '{password}'")
+    if _psql(f"SELECT 1 FROM pg_roles WHERE rolname='{role}'") != "1":
+        _psql(f"CREATE ROLE {role} LOGIN PASSWORD '{password}'")
     else:
-        _psql(f"ALTER ROLE {ROLE} PASSWORD '{password}'")
-    _psql(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-    _psql(f"CREATE DATABASE {DATABASE} OWNER {ROLE}")
-    return f"postgresql+psycopg://{ROLE}:{password}@127.0.0.1:{port}/{DATABASE}"
+        _psql(f"ALTER ROLE {role} PASSWORD '{password}'")
+    _psql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+    _psql(f"CREATE DATABASE {database} OWNER {role}")
+    return f"postgresql+psycopg://{role}:{password}@127.0.0.1:{port}/{database}"
+
+
+def drop_test_database(checkout: Path) -> None:
+    """Drop the checkout's test database and role once its run is over (best effort: never fails the run)."""
+    name = name_for(checkout)
+    for sql in (f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"DROP ROLE IF EXISTS {name}"):
+        try:
+            _psql(sql)
+        except subprocess.CalledProcessError as exc:
+            print(f"[test] could not clean up PostgreSQL ({sql}): {exc.stderr.strip()}")
