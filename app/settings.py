@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     # caller waits longer than alert_queue_wait_s; the worker rereads Asterisk at most every
     # wallboard_coalesce_ms after an event, and every wallboard_refresh_s regardless.
     service_level_s: int = 20
+    # The local time zone: "today" for the wallboard's counters starts at its midnight.
+    timezone: str = "Asia/Ho_Chi_Minh"
     alert_queue_wait_s: int = 120
     wallboard_refresh_s: float = 5.0
     wallboard_coalesce_ms: int = 150

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
@@ -60,9 +61,12 @@ async def get_wallboard(request: Request,
     sessions = request.app.state.sessions
 
     def load() -> dict[str, Any]:
-        days = QueueLogReader(queue_log_path(settings)).read(wallboard.day_start(now))
+        tz = ZoneInfo(settings.timezone)
+        reader = QueueLogReader(queue_log_path(settings))
+        days = reader.read(wallboard.day_start(now, tz))
         with sessions() as session:
-            return wallboard.build(session, live, names.QUEUES, settings.service_level_s, now, days)
+            return wallboard.build(session, live, names.QUEUES, settings.service_level_s, now, days,
+                                   reader.handled if days is not None else None, tz)
 
     return await asyncio.to_thread(load)
 

@@ -193,19 +193,29 @@ class QueueDay:
     waits: list[int] = field(default_factory=list)  # hold time of each answered call
 
 
-def add_queue_log(days: dict[str, QueueDay], lines: Iterable[str], since_epoch: int) -> None:
-    """Fold queue_log lines (epoch|uniqueid|queue|agent|event|data...) from since_epoch on into days."""
+# The queue_log events with which app_queue ends an answered call (its CallsTaken counts the same calls).
+COMPLETIONS = frozenset({"COMPLETEAGENT", "COMPLETECALLER", "BLINDTRANSFER", "ATTENDEDTRANSFER"})
+
+
+def add_queue_log(days: dict[str, QueueDay], lines: Iterable[str], since_epoch: int,
+                  handled: dict[str, int] | None = None) -> None:
+    """Fold queue_log lines (epoch|uniqueid|queue|agent|event|data...) from since_epoch on into days.
+
+    handled, when given, counts each agent's completed calls (the agent field is the member name, our extension).
+    """
     for line in lines:
         parts = line.rstrip("\n").split("|")
         if len(parts) < 5 or not parts[0].isdigit() or int(parts[0]) < since_epoch:
             continue
-        queue, event, data = parts[2], parts[4], parts[5:]
+        queue, agent, event, data = parts[2], parts[3], parts[4], parts[5:]
         if event == "CONNECT":
             day = days.setdefault(queue, QueueDay())
             day.answered += 1
             day.waits.append(int(data[0]) if data and data[0].isdigit() else 0)
         elif event == "ABANDON":
             days.setdefault(queue, QueueDay()).abandoned += 1
+        elif event in COMPLETIONS and handled is not None and agent and agent != "NONE":
+            handled[agent] = handled.get(agent, 0) + 1
 
 
 def with_queue_day(row: dict[str, Any], day: QueueDay | None, service_level_s: int) -> dict[str, Any]:

@@ -1,10 +1,10 @@
-"""The wallboard's snapshot (database + a fresh reading of Asterisk) and its Redis Stream td:wallboard."""
+"""The wallboard's snapshot (today's calls from the database + Asterisk's live picture) and its stream td:wallboard."""
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app import names
 from app.db.models import Alert, Call, Operator
 from app.domain import wallboard as wb
+from app.domain.wallboard_day import DayTally
 from app.services.wallboard_live import Live
 
 log = logging.getLogger("wallboard")
@@ -24,9 +25,9 @@ LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 ALERT_KINDS = {names.ALERT_AGI_FAILED: "agi_fallback"}
 
 
-def day_start(now: datetime) -> datetime:
-    """Midnight in Vietnam, in UTC: "today" for the wallboard's counters."""
-    local = now.astimezone(LOCAL_TZ)
+def day_start(now: datetime, tz: ZoneInfo = LOCAL_TZ) -> datetime:
+    """Local midnight (Vietnam unless told), in UTC: "today" for every one of the wallboard's counters."""
+    local = now.astimezone(tz)
     return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
 
 
@@ -34,13 +35,25 @@ def _aware(at: datetime | None) -> datetime | None:
     return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
 
 
+def fact(c: Call) -> wb.CallFact:
+    return wb.CallFact(uniqueid=c.uniqueid, queue=c.queue, started_at=_aware(c.started_at),
+                       answered=c.outcome == "answered" or (c.operator is not None and c.wait_seconds is not None),
+                       abandoned=c.outcome == "abandoned" and c.queue is not None and
+                       (c.outcome_detail or "").startswith("queue:"),
+                       wait_s=c.wait_seconds, topic=c.topic, outcome=c.outcome, operator=c.operator)
+
+
 def call_facts(session: Session, since: datetime) -> list[wb.CallFact]:
-    rows = session.scalars(select(Call).where(Call.started_at >= since))
-    return [wb.CallFact(uniqueid=c.uniqueid, queue=c.queue, started_at=_aware(c.started_at),
-                        answered=c.outcome == "answered" or (c.operator is not None and c.wait_seconds is not None),
-                        abandoned=c.outcome == "abandoned" and c.queue is not None and
-                        (c.outcome_detail or "").startswith("queue:"),
-                        wait_s=c.wait_seconds, topic=c.topic, outcome=c.outcome, operator=c.operator) for c in rows]
+    return [fact(c) for c in session.scalars(select(Call).where(Call.started_at >= since))]
+
+
+def facts_of(session: Session, uniqueids: Iterable[str], since: datetime) -> list[wb.CallFact]:
+    """Today's facts of a few calls (those an event touched), by their indexed uniqueid."""
+    wanted, out = sorted(set(uniqueids)), []
+    for i in range(0, len(wanted), 500):
+        out += [fact(c) for c in session.scalars(select(Call).where(Call.uniqueid.in_(wanted[i:i + 500]),
+                                                                    Call.started_at >= since))]
+    return out
 
 
 def operator_facts(session: Session) -> list[wb.OperatorFact]:
@@ -72,29 +85,38 @@ def alerts_since(session: Session, since: datetime, after_id: int = 0, limit: in
     return [alert_out(r) for r in rows]
 
 
-def with_topics(session: Session, calls: list[wb.LiveCall]) -> list[wb.LiveCall]:
-    """Live calls get their topic from the database (the IVR stored it); Asterisk does not know it."""
-    if not calls:
-        return calls
-    topics = dict(session.execute(select(Call.uniqueid, Call.topic)
-                                  .where(Call.uniqueid.in_([c.uniqueid for c in calls]))).tuples().all())
-    return [wb.LiveCall(**{**c.__dict__, "topic": topics.get(c.uniqueid)}) for c in calls]
+def compose(live_ok: bool, queue_names: Iterable[str], live_queues: Mapping[str, wb.LiveQueue],
+            live_calls: list[wb.LiveCall], ops: list[wb.OperatorFact], tally: DayTally,
+            queue_days: Mapping[str, wb.QueueDay] | None, handled_log: Mapping[str, int] | None,
+            service_level_s: int, now: datetime, alerts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The GET /api/wallboard body, from Asterisk's live picture and today's figures.
+
+    With queue_days (app_queue's queue_log) the queue rows, "answered"/"abandoned" in the totals and each operator's
+    calls handled are all app_queue's own; else all come from the database's call records. Never a mix of the two.
+    """
+    facts = list(tally.facts.values()) if queue_days is None else []
+    queues = []
+    for name in sorted(set(queue_names) | set(live_queues)):
+        row = wb.queue_figures(name, facts, live_queues.get(name), service_level_s)
+        queues.append(row if queue_days is None else wb.with_queue_day(row, queue_days.get(name), service_level_s))
+    calls = [wb.LiveCall(**{**c.__dict__, "topic": c.topic or getattr(tally.facts.get(c.uniqueid), "topic", None)})
+             for c in live_calls]
+    by_ext = {c.extension: c for c in calls if c.extension}
+    return {"as_of": now.isoformat(), "service_level_s": service_level_s, "ami": live_ok, "queues": queues,
+            "operators": [wb.operator_row(o, by_ext.get(o.extension), tally.handled_today(o.extension, handled_log))
+                          for o in sorted(ops, key=lambda o: o.extension)],
+            "calls": [wb.call_row(c) for c in sorted(calls, key=lambda c: (c.since, c.uniqueid))],
+            "totals": tally.totals(queue_days), "alerts": alerts}
 
 
 def build(session: Session, live: Live, queue_names: Iterable[str], service_level_s: int,
-          now: datetime, queue_days: dict[str, wb.QueueDay] | None = None) -> dict[str, Any]:
-    """The GET /api/wallboard body. Without a reading of Asterisk no call is shown (never a ghost).
-
-    With queue_days (from queue_log) the day's queue figures are Asterisk's own; else the database's.
-    """
-    since = day_start(now)
-    snap = wb.snapshot(queue_names, call_facts(session, since), live.queues, with_topics(session, live.calls),
-                       operator_facts(session), service_level_s)
-    queues = snap.queues if queue_days is None else [
-        wb.with_queue_day(row, queue_days.get(row["queue"]), service_level_s) for row in snap.queues]
-    return {"as_of": now.isoformat(), "service_level_s": service_level_s, "ami": live.ok,
-            "queues": queues, "operators": snap.operators, "calls": snap.calls, "totals": snap.totals,
-            "alerts": alerts_since(session, since)}
+          now: datetime, queue_days: Mapping[str, wb.QueueDay] | None = None,
+          handled_log: Mapping[str, int] | None = None, tz: ZoneInfo = LOCAL_TZ) -> dict[str, Any]:
+    """The body from a fresh reading of Asterisk and the day's calls. Without a reading no call is shown (no ghost)."""
+    since = day_start(now, tz)
+    return compose(live.ok, queue_names, live.queues, live.calls, operator_facts(session),
+                   DayTally(call_facts(session, since)), queue_days, handled_log, service_level_s, now,
+                   alerts_since(session, since))
 
 
 def entry(kind: str, body: dict[str, Any], now: datetime) -> dict[str, str]:

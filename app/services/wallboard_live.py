@@ -31,6 +31,19 @@ def _int(value: Any) -> int:
         return 0
 
 
+def seconds(value: Any) -> int:
+    """A duration as Asterisk writes it: "HH:MM:SS" (CoreShowChannel's Duration in Asterisk 22) or plain seconds."""
+    text = str(value or "").strip()
+    if ":" not in text:
+        return _int(text)
+    total = 0
+    for part in text.split(":"):
+        if not part.isdigit():
+            return 0
+        total = total * 60 + int(part)
+    return total
+
+
 def _items(response: Any) -> list[Mapping[str, Any]]:
     if response is None:
         return []
@@ -71,11 +84,12 @@ def parse_channels(items: Iterable[Mapping[str, Any]], waiting: Mapping[str, tup
     """Citizens' calls (root channels from the trunk) with the operator leg that shares their linkedid, if any."""
     ops = frozenset(operators)
     channels = [e for e in items if e.get("Event") == "CoreShowChannel"]
-    legs: dict[str, tuple[str, str, str]] = {}  # linkedid -> (extension, channel, state)
+    legs: dict[str, tuple[str, str, str, int]] = {}  # linkedid -> (extension, channel, state, seconds up)
     for e in channels:
         ext = _extension(str(e.get("Channel", "")), ops)
         if ext and e.get("Linkedid"):
-            legs[str(e["Linkedid"])] = (ext, str(e["Channel"]), str(e.get("ChannelStateDesc", "")))
+            legs[str(e["Linkedid"])] = (ext, str(e["Channel"]), str(e.get("ChannelStateDesc", "")),
+                                        seconds(e.get("Duration")))
     calls = []
     for e in channels:
         channel, uid = str(e.get("Channel", "")), str(e.get("Uniqueid", ""))
@@ -92,11 +106,22 @@ def parse_channels(items: Iterable[Mapping[str, Any]], waiting: Mapping[str, tup
             state = "waiting" if queue is not None else "ivr"
         if state == "ivr":
             continue  # still in the menu: not on the wallboard until it queues
-        since = now - timedelta(seconds=wait if wait is not None else _int(e.get("Duration")))
+        # Waiting or ringing: since joining the queue; talking: since the operator's leg began (the closest
+        # Asterisk tells of the answer); the call's own age otherwise.
+        age = wait if wait is not None else leg[3] if leg is not None else seconds(e.get("Duration"))
+        since = now - timedelta(seconds=age)
         calls.append(LiveCall(uniqueid=uid, linkedid=linkedid, caller=str(e.get("CallerIDNum") or "") or None,
                               state=state, since=since, queue=queue, extension=leg[0] if leg else None,
                               channel=leg[1] if leg else None))
     return calls
+
+
+async def summary(send: AmiSend) -> dict[str, LiveQueue] | None:
+    """QueueSummary alone (a few lines): each queue's waiting callers and members. None when AMI is away."""
+    try:
+        return parse_summary(_items(await send({"Action": "QueueSummary"})))
+    except ConnectionError:
+        return None
 
 
 async def read(send: AmiSend, operators: Iterable[str], now: datetime) -> Live:

@@ -1,4 +1,4 @@
-"""Today's answered and abandoned calls per queue from app_queue's queue_log, read incrementally from the file."""
+"""Today's answered and abandoned calls per queue, and calls per operator, from app_queue's queue_log, read in steps."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ class QueueLogReader:
         self.offset = 0
         self.since = 0
         self.days: dict[str, QueueDay] = {}
+        self.handled: dict[str, int] = {}  # calls each agent (member name = extension) completed today
 
     def read(self, day_start: datetime) -> dict[str, QueueDay] | None:
         """The day's figures, or None when there is no readable queue_log (the database's figures are used)."""
@@ -34,11 +35,11 @@ class QueueLogReader:
         since = int(day_start.timestamp())
         size = self.path.stat().st_size
         if since != self.since or size < self.offset:
-            self.offset, self.since, self.days = 0, since, {}
+            self.offset, self.since, self.days, self.handled = 0, since, {}, {}
         with self.path.open("rb") as f:
             f.seek(self.offset)
             chunk = f.read(size - self.offset)
         complete = chunk.rfind(b"\n") + 1  # a line still being written is read next time
-        add_queue_log(self.days, chunk[:complete].decode("utf-8", "replace").splitlines(), since)
+        add_queue_log(self.days, chunk[:complete].decode("utf-8", "replace").splitlines(), since, self.handled)
         self.offset += complete
         return self.days

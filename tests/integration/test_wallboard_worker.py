@@ -90,19 +90,19 @@ async def test_given_calls_coming_and_going_when_refreshing_then_stream_follows_
     clock = [NOW]
     worker = WallboardWorker(sessions, redis_client, ast.send, settings, clock=lambda: clock[0])
 
-    await worker.refresh()
+    await worker.refresh(whole=True)
     assert [e["kind"] for e in await _entries(redis_client)] == ["snapshot"]
 
     ast.waiting = [("u1.1", "PJSIP/td-trunk-00000001", 5)]
-    await worker.refresh()
+    await worker.refresh(whole=True)
     new = (await _entries(redis_client))[1:]
     assert {e["kind"] for e in new} == {"queue", "call"}
     assert [e["call"]["uniqueid"] for e in new if e["kind"] == "call"] == ["u1.1"]
 
     ast.waiting = [("u1.1", "PJSIP/td-trunk-00000001", 90)]  # over the threshold: one alert, stored and pushed
     clock[0] = NOW + timedelta(seconds=85)
-    await worker.refresh()
-    await worker.refresh()
+    await worker.refresh(whole=True)
+    await worker.refresh(whole=True)
     alerts = [e for e in await _entries(redis_client) if e["kind"] == "alert"]
     assert [a["alert"]["kind"] for a in alerts] == ["queue_wait"]
     with sessions() as s:
@@ -110,15 +110,15 @@ async def test_given_calls_coming_and_going_when_refreshing_then_stream_follows_
 
     count = len(await _entries(redis_client))
     ast.up = False
-    assert await worker.refresh() == []
+    assert await worker.refresh(whole=True) == []
     assert len(await _entries(redis_client)) == count
 
     ast.up, ast.waiting = True, []
-    await worker.refresh()
+    await worker.refresh(whole=True)
     gone = [e for e in (await _entries(redis_client))[count:] if e["kind"] == "call"]
     assert [(e["call"]["uniqueid"], e["gone"]) for e in gone] == [("u1.1", True)]
 
     await worker.resync()
-    await worker.refresh()
+    await worker.refresh(whole=True)
     last = (await _entries(redis_client))[-1]
     assert last["kind"] == "snapshot" and last["snapshot"]["calls"] == []

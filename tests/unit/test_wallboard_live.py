@@ -109,3 +109,19 @@ async def test_given_nobody_waiting_when_reading_then_queue_status_not_asked() -
 
     await wallboard_live.read(send, ["1001"], NOW)
     assert [a.get("Queue") for a in asked if a["Action"] == "QueueStatus"] == ["q-urgent"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [("00:01:05", 65), ("01:00:00", 3600), ("42", 42), ("", 0),
+                                                ("1:x:3", 0)])
+def test_given_asterisk_22_duration_when_parsed_then_seconds(text: str, expected: int) -> None:
+    assert wallboard_live.seconds(text) == expected
+
+
+async def test_given_talking_call_read_after_restart_when_parsed_then_since_is_when_operator_leg_began() -> None:
+    channels = [{"Response": "Success"},
+                {**_chan("PJSIP/td-trunk-00000001", "a.1", "a.1"), "Duration": "00:02:00"},
+                {**_chan("PJSIP/1001-00000002", "a.2", "a.1"), "Duration": "00:01:30"}]
+    live = await wallboard_live.read(_send_of({"QueueSummary": SUMMARY, "QueueStatus": STATUS,
+                                               "CoreShowChannels": channels}), ["1001"], NOW)
+    [call] = live.calls
+    assert call.state == "talking" and call.since == NOW - timedelta(seconds=90)

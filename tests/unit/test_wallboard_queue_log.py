@@ -37,3 +37,16 @@ def test_given_no_asterisk_folder_when_reading_then_none() -> None:
     assert QueueLogReader(queue_log_path(Settings(asterisk_instance_dir=""))).read(DAY) is None
     settings = Settings(asterisk_root="/r", asterisk_instance_dir="/srv/tongdai/x")
     assert queue_log_path(settings) == Path("/r/srv/tongdai/x/log/queue_log")
+
+
+def test_given_completed_calls_when_read_then_each_operator_handled_as_app_queue_counts(tmp_path: Path) -> None:
+    path = tmp_path / "queue_log"
+    path.write_text("\n".join([*LINES,
+                               f"{T - 5}|old.1|q-general|1001|COMPLETECALLER|3|20|1",  # yesterday
+                               f"{T + 30}|a.1|q-general|1001|COMPLETEAGENT|4|25|1",
+                               f"{T + 60}|c.1|q-urgent|1002|COMPLETECALLER|40|20|1",
+                               f"{T + 70}|d.1|q-general|1002|BLINDTRANSFER|1099|default|2|30|1",
+                               f"{T + 80}|e.1|q-general|NONE|EXITWITHTIMEOUT|1|1|60"]) + "\n")
+    reader = QueueLogReader(path)
+    reader.read(DAY)
+    assert reader.handled == {"1001": 1, "1002": 2}
