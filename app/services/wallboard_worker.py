@@ -64,6 +64,7 @@ class WallboardWorker:
 
     async def resync(self) -> None:
         """After app start or an AMI reconnect: read Asterisk and the day wholly, then publish a whole snapshot."""
+        self.pending.clear()  # events from before a lost link must not revive calls the new reading lacks
         self.previous = None
         self.whole_due = True
         self.dirty.set()

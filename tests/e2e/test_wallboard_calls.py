@@ -1,5 +1,6 @@
-"""Real calls: after a burst (some answered, some abandoned) and a web-app restart in its middle, the wallboard's
-figures are Asterisk's own (QueueSummary, QueueStatus) and it shows no call Asterisk no longer has."""
+"""Real calls: after a burst of 30 calls (6 answered, 24 abandoned) with a web-app restart in its middle, the
+wallboard's figures are Asterisk's own (QueueSummary, QueueStatus), both in GET /api/wallboard and in the board a
+client folds from td:wallboard, and it shows no call Asterisk no longer has."""
 
 from __future__ import annotations
 
@@ -15,14 +16,16 @@ from app.db.models import Call
 from app.services import console_feed, wallboard
 from tests.e2e.conftest import Env
 from tests.e2e.helpers import OperatorPhone, new_caller, queue_members
-from tests.support.sipp import SippRun
+from tests.support.sipp import TRUNK_IP, SippRun, caller_scenario
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.asterisk
 QUEUE = names.QUEUE_GENERAL
-# The first two callers talk for 20 s; the next two wait for them (well under queue_max_wait_s, 40 s) then talk;
-# the six short ones hang up while waiting, with the web app down.
-FIRST_MS, SECOND_MS, SHORT_MS = 20_000, 40_000, 9_000
+# Three operators. The first three callers talk until 24 s; the next three wait for them (well under
+# queue_max_wait_s, 40 s) and talk until 38 s; the 24 others queue behind them and hang up after 12 s, unanswered,
+# while the web app is down.
+FIRST_MS, SECOND_MS, SHORT_MS, SHORTS = 24_000, 38_000, 12_000, 24
+PHONES = (("1001", 15391), ("1002", 15392), ("1003", 15393))
 
 
 def _items(response: Any) -> list[dict[str, Any]]:
@@ -49,13 +52,47 @@ def board(env: Env) -> dict[str, Any]:
     return body
 
 
+def _redis(env: Env) -> redis.Redis:
+    return redis.Redis(port=env.settings.redis_port, password=env.stack.secrets["redis_password"])
+
+
+def streamed_board(env: Env) -> dict[str, Any] | None:
+    """The board as the page holds it: the last snapshot on td:wallboard with every entry after it applied."""
+    client = _redis(env)
+    try:
+        entries = cast(list[tuple[bytes, dict[bytes, bytes]]], client.xrange(wallboard.STREAM))
+    finally:
+        client.close()
+    frames = [json.loads(fields[b"data"]) for _, fields in entries]
+    last = max((i for i, f in enumerate(frames) if f["kind"] == "snapshot"), default=None)
+    if last is None:
+        return None
+    snap = frames[last]["snapshot"]
+    queues = {q["queue"]: q for q in snap["queues"]}
+    ops = {o["extension"]: o for o in snap["operators"]}
+    calls = {c["uniqueid"]: c for c in snap["calls"]}
+    for f in frames[last + 1:]:
+        if f["kind"] == "queue":
+            queues[f["queue"]["queue"]] = f["queue"]
+        elif f["kind"] == "operator":
+            ops[f["operator"]["extension"]] = f["operator"]
+        elif f["kind"] == "call" and f["gone"]:
+            calls.pop(f["call"]["uniqueid"], None)
+        elif f["kind"] == "call":
+            calls[f["call"]["uniqueid"]] = f["call"]
+        elif f["kind"] == "totals":
+            snap["totals"] = f["totals"]
+    return {**snap, "queues": list(queues.values()), "operators": list(ops.values()), "calls": list(calls.values())}
+
+
 def _row(body: dict[str, Any]) -> dict[str, Any]:
     return next(q for q in body["queues"] if q["queue"] == QUEUE)
 
 
-def matches(env: Env, talking: int | None = None, waiting: int | None = None) -> dict[str, Any] | None:
-    """The board agrees with Asterisk (read on both sides of it, so a change in between makes it retry)."""
-    before, body, after = asterisk_view(env), board(env), asterisk_view(env)
+def _agrees(body: dict[str, Any] | None, before: dict[str, Any], after: dict[str, Any], talking: int | None,
+            waiting: int | None) -> bool:
+    if body is None:
+        return False
     row = _row(body)
     same = all(before[k] == after[k] == row[k] for k in ("waiting", "logged_in", "available"))
     states = [c["state"] for c in body["calls"]]
@@ -63,14 +100,21 @@ def matches(env: Env, talking: int | None = None, waiting: int | None = None) ->
     counted = states.count("waiting") == row["waiting"]
     expected = ((talking is None or states.count("talking") == talking)
                 and (waiting is None or states.count("waiting") == waiting))
-    ok = body["ami"] and same and counted and not ghosts and expected
+    return bool(body["ami"]) and same and counted and not ghosts and expected
+
+
+def matches(env: Env, talking: int | None = None, waiting: int | None = None) -> dict[str, Any] | None:
+    """GET /api/wallboard and the streamed board both agree with Asterisk (read on both sides of them, so that a
+    change in between makes it retry); returns the GET body."""
+    before, body, streamed, after = asterisk_view(env), board(env), streamed_board(env), asterisk_view(env)
+    ok = _agrees(body, before, after, talking, waiting) and _agrees(streamed, before, after, talking, waiting)
     return body if ok else None
 
 
 def last_snapshot_id(env: Env) -> bytes | None:
-    client = redis.Redis(port=env.settings.redis_port, password=env.stack.secrets["redis_password"])
+    client = _redis(env)
     try:
-        entries = cast(list[tuple[bytes, dict[bytes, bytes]]], client.xrevrange(wallboard.STREAM, count=200))
+        entries = cast(list[tuple[bytes, dict[bytes, bytes]]], client.xrevrange(wallboard.STREAM, count=2000))
         for entry_id, fields in entries:
             if b'"kind":"snapshot"' in fields[b"data"]:
                 return bytes(entry_id)
@@ -79,29 +123,38 @@ def last_snapshot_id(env: Env) -> bytes | None:
         client.close()
 
 
-def test_given_burst_with_restart_when_over_then_wallboard_matches_asterisk_and_no_ghosts(env: Env) -> None:
-    phones = [OperatorPhone(env, ext, port).register() for ext, port in (("1002", 15392), ("1003", 15393))]
+def many_callers(env: Env, callers: list[str], hold_ms: int) -> SippRun:
+    """One SIPp for many callers (one process each would load the machine): 10 calls a second, each keys 0."""
+    pcap, length = env.sipp.dtmf("0")
+    scenario = env.sipp._file("burst.xml", caller_scenario(hold_ms, pcap, length))
+    csv = env.sipp._file("burst.csv", "SEQUENTIAL\n" + "".join(f"{c};\n" for c in callers))
+    return env.sipp.start(["-sf", scenario, "-inf", csv, "-s", "1022", "-m", str(len(callers)), "-l",
+                           str(len(callers)), "-r", "10", env.sipp.target], ip=TRUNK_IP, timeout_s=150)
+
+
+def test_given_burst_of_30_with_restart_when_over_then_wallboard_matches_asterisk_and_no_ghosts(env: Env) -> None:
+    phones = [OperatorPhone(env, ext, port).register() for ext, port in PHONES]
     for phone in phones:
         phone.skills({names.SKILL_GENERAL: 0})
         phone.api("login")
-    # SIPp counts a ring cancelled by the other phone's answer as a call: leave room, stop them at the end.
-    uases = [phone.answer(calls=20, timeout_s=150) for phone in phones]
+    # SIPp counts a ring cancelled by another phone's answer as a call: leave room, stop them at the end.
+    uases = [phone.answer(calls=20, timeout_s=180) for phone in phones]
     start = asterisk_view(env)
     base = _row(board(env))
-    longs, shorts = [new_caller() for _ in range(4)], [new_caller() for _ in range(6)]
+    longs, shorts = [new_caller() for _ in range(6)], [new_caller() for _ in range(SHORTS)]
     runs: list[SippRun] = []
     try:
-        runs += [env.sipp.call("1022", c, dtmf="0", hold_ms=FIRST_MS, timeout_s=150) for c in longs[:2]]
-        wait_until(lambda: matches(env, talking=2, waiting=0), "the first two talking", timeout=60)
-        runs += [env.sipp.call("1022", c, dtmf="0", hold_ms=SECOND_MS, timeout_s=150) for c in longs[2:]]
-        wait_until(lambda: matches(env, talking=2, waiting=2), "two talking, two waiting", timeout=60)
-        runs += [env.sipp.call("1022", c, dtmf="0", hold_ms=SHORT_MS, timeout_s=150) for c in shorts]
-        wait_until(lambda: matches(env, talking=2, waiting=8), "two talking, eight waiting", timeout=60)
+        runs += [env.sipp.call("1022", c, dtmf="0", hold_ms=FIRST_MS, timeout_s=150) for c in longs[:3]]
+        wait_until(lambda: matches(env, talking=3, waiting=0), "the first three talking", timeout=60)
+        runs += [env.sipp.call("1022", c, dtmf="0", hold_ms=SECOND_MS, timeout_s=150) for c in longs[3:]]
+        wait_until(lambda: matches(env, talking=3, waiting=3), "three talking, three waiting", timeout=60)
+        burst = many_callers(env, shorts, SHORT_MS)
+        runs.append(burst)
+        wait_until(lambda: matches(env, talking=3, waiting=3 + SHORTS), "three talking, 27 waiting", timeout=60)
 
         before_restart = last_snapshot_id(env)
         env.stack.web.stop()  # mid-burst: the short callers hang up while no app listens
-        for run in runs[4:]:
-            assert run.wait(120) == 0, run.output()
+        assert burst.wait(120) == 0, burst.output()
         env.stack.web.start()
         # The new process resyncs from Asterisk: a fresh snapshot on td:wallboard, the same figures, no ghosts.
         wait_until(lambda: (s := last_snapshot_id(env)) and s != before_restart, "a snapshot after the restart",
@@ -110,7 +163,7 @@ def test_given_burst_with_restart_when_over_then_wallboard_matches_asterisk_and_
                            timeout=60)
         assert {c["state"] for c in after["calls"]} <= {"talking", "waiting", "ringing"}
 
-        for run in runs[:4]:
+        for run in runs[:6]:
             assert run.wait(150) == 0, run.output()
         final = wait_until(lambda: matches(env, talking=0, waiting=0), "burst over: nothing live", timeout=60)
     finally:
@@ -126,13 +179,16 @@ def test_given_burst_with_restart_when_over_then_wallboard_matches_asterisk_and_
                  for c in session.scalars(select(Call).where(Call.caller_number.in_(longs + shorts)))]
     # Answered and abandoned today come from app_queue's queue_log, so the calls answered and abandoned while the
     # app was down count too (the call records in the database missed those events).
-    assert end["completed"] - start["completed"] == _row(final)["answered_today"] - base["answered_today"] == 4, story
-    assert end["abandoned"] - start["abandoned"] == _row(final)["abandoned_today"] - base["abandoned_today"] == 6
+    assert end["completed"] - start["completed"] == _row(final)["answered_today"] - base["answered_today"] == 6, story
+    assert end["abandoned"] - start["abandoned"] == _row(final)["abandoned_today"] - base["abandoned_today"] == SHORTS
+    streamed = streamed_board(env)
+    assert streamed is not None and _row(streamed)["answered_today"] == _row(final)["answered_today"]
     assert all(o["call"] is None for o in final["operators"])
+    assert all(o["call"] is None for o in streamed["operators"])
 
 
 def console_states(env: Env, extension: str) -> list[dict[str, Any]]:
-    client = redis.Redis(port=env.settings.redis_port, password=env.stack.secrets["redis_password"])
+    client = _redis(env)
     try:
         entries = cast(list[tuple[bytes, dict[bytes, bytes]]], client.xrange(console_feed.stream_key(extension)))
         return [json.loads(fields[b"json"]) for _, fields in entries if fields.get(b"kind") == b"state"]

@@ -163,3 +163,16 @@ async def test_given_talking_call_when_whole_reading_lists_it_then_nothing_repub
     await worker.refresh(whole=True)
     # Same call, same operator: its start and queue as the events told them stay, so no row changes.
     assert [e for e in redis.entries[before:] if e["kind"] in ("call", "operator")] == []
+
+
+async def test_given_events_from_before_ami_reconnect_when_resynced_then_they_revive_no_call(
+        sessions: sessionmaker[Session], tmp_path: Path) -> None:
+    ast, redis = Asterisk(), Redis()
+    worker = WallboardWorker(sessions, redis, ast.send, Settings(var_dir=tmp_path, operators=["1001"]),
+                             clock=lambda: NOW + timedelta(seconds=9))
+    await worker.refresh()
+    worker.poke(_event("QueueCallerJoin", 1))  # then the link dropped; the caller hung up meanwhile
+    await worker.resync()
+    await worker.refresh()
+    last = redis.entries[-1]
+    assert last["kind"] == "snapshot" and last["snapshot"]["calls"] == []
