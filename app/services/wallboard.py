@@ -35,7 +35,12 @@ def _aware(at: datetime | None) -> datetime | None:
     return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
 
 
-def fact(c: Call) -> wb.CallFact:
+# Only the columns the figures need: rows, not ORM objects (several times cheaper to load).
+FACT_COLUMNS = (Call.uniqueid, Call.queue, Call.started_at, Call.outcome, Call.outcome_detail, Call.operator,
+                Call.wait_seconds, Call.topic)
+
+
+def fact(c: Any) -> wb.CallFact:
     return wb.CallFact(uniqueid=c.uniqueid, queue=c.queue, started_at=_aware(c.started_at),
                        answered=c.outcome == "answered" or (c.operator is not None and c.wait_seconds is not None),
                        abandoned=c.outcome == "abandoned" and c.queue is not None and
@@ -44,15 +49,15 @@ def fact(c: Call) -> wb.CallFact:
 
 
 def call_facts(session: Session, since: datetime) -> list[wb.CallFact]:
-    return [fact(c) for c in session.scalars(select(Call).where(Call.started_at >= since))]
+    return [fact(c) for c in session.execute(select(*FACT_COLUMNS).where(Call.started_at >= since))]
 
 
 def facts_of(session: Session, uniqueids: Iterable[str], since: datetime) -> list[wb.CallFact]:
     """Today's facts of a few calls (those an event touched), by their indexed uniqueid."""
     wanted, out = sorted(set(uniqueids)), []
     for i in range(0, len(wanted), 500):
-        out += [fact(c) for c in session.scalars(select(Call).where(Call.uniqueid.in_(wanted[i:i + 500]),
-                                                                    Call.started_at >= since))]
+        out += [fact(c) for c in session.execute(select(*FACT_COLUMNS).where(Call.uniqueid.in_(wanted[i:i + 500]),
+                                                                             Call.started_at >= since))]
     return out
 
 
