@@ -41,7 +41,7 @@ from app.api import transcription as transcription_api
 from app.api import transfers as transfers_api
 from app.db.session import get_engine, session_factory
 from app.ops import secrets as secret_store
-from app.services import operators, sla_scheduler
+from app.services import operators, sla_scheduler, spy
 from app.services.wallboard_worker import WallboardWorker
 from app.settings import Settings, get_settings
 from app.web import routes as web_routes
@@ -58,6 +58,17 @@ def redis_url(settings: Settings, secrets: dict[str, str]) -> str:
 def _seed_operators(sessions: Any, extensions: list[str]) -> None:
     with sessions() as session:
         operators.ensure_operators(session, extensions)
+
+
+async def _close_gone_spies(app: FastAPI) -> None:
+    """Spy sessions whose supervisor leg went while no event could reach us (app down, AMI down) are ended."""
+    try:
+        ended = await spy.reconcile(app.state.spying)
+    except Exception:
+        log.exception("spy sessions could not be resynced")
+        return
+    if ended:
+        log.info("spy sessions ended on resync (supervisor leg gone): %s", ", ".join(ended))
 
 
 @asynccontextmanager
@@ -83,6 +94,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     async def on_connect() -> None:
         await board.resync()
         await feed.on_ami_connect()
+        await _close_gone_spies(app)
 
     link = AmiLink(settings.ami_host, settings.ami_port, settings.ami_username,
                    settings.ami_secret or secrets.get("ami_secret", ""), on_event=on_event,
@@ -96,6 +108,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.api_tokens = dict(secrets.get("api_tokens", {}))
     app.state.redis = redis
     app.state.wallboard = board
+    app.state.spying = spy.Spying(sessions, link.send)
     tasks = [asyncio.create_task(link.run(), name="ami-link"),
              asyncio.create_task(sla_scheduler.run_forever(sessions), name="sla-scheduler"),
              asyncio.create_task(board.run(), name="wallboard")]

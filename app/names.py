@@ -19,6 +19,7 @@ CTX_OPERATORS = "td-operators"
 CTX_TRANSFER = "td-transfer"  # Atxfer target: Local/<agency number>@td-transfer dials the agency through the trunk
 CTX_TRANSFER_ANSWERED = "td-transfer-answered"  # Dial U() subroutine on the agency's leg when it answers
 CTX_CALLBACK = "td-callback"  # Originate from the operator's phone: dials the citizen through the trunk
+CTX_SPY = "td-spy"  # Originate to the supervisor's phone: records that leg, then ChanSpy on the operator's leg
 # Where the AGI may send a call next (the value of VAR_NEXT); the dialplan does Goto(${TD_NEXT},s,1).
 NEXT_CONTEXTS = (CTX_QUEUE, CTX_EMERGENCY, CTX_VOICEMAIL, CTX_BYE)
 
@@ -52,9 +53,13 @@ VAR_RECORDINGS_DIR = "TD_RECORDINGS_DIR"
 VAR_TRANSFER = "TD_TRANSFER"  # the transfer's id; set as "__TD_TRANSFER" so the Atxfer's Local channel inherits it
 VAR_TRANSFER_RING = "TD_TRANSFER_RING"  # seconds the agency's phone rings before the transfer fails
 VAR_CALLBACK = "TD_CALLBACK"  # the callback request's id, on a call-back originated from the console
+# ChanSpy's arguments, from app.services.spy: two variables, since AMI splits an Originate Variable at commas.
+VAR_SPY_CHANNEL = "TD_SPY_CHANNEL"  # the operator's exact channel
+VAR_SPY_OPTIONS = "TD_SPY_OPTIONS"  # q, w or B, then dES
 CHANNEL_VARIABLES = (VAR_DIALLED, VAR_NEXT, VAR_QUEUE, VAR_QUEUE_TIMEOUT, VAR_PRIORITY, VAR_EMERGENCY, VAR_RECORDING,
                      VAR_RECORDING_ON, VAR_VOICEMAIL, VAR_ROUTE, VAR_AGI_FAILED, VAR_SOUNDS, VAR_RECORDINGS_DIR,
-                     VAR_TRANSFER, VAR_TRANSFER_RING, VAR_CALLBACK)
+                     VAR_TRANSFER, VAR_TRANSFER_RING, VAR_CALLBACK,
+                     VAR_SPY_CHANNEL, VAR_SPY_OPTIONS)
 
 # Queues (app_queue), one per skill. "general" is a reserved section name in queues.conf, hence the prefix.
 SKILL_ADMIN = "admin"  # 1: administrative procedures
@@ -86,6 +91,7 @@ PROMPT_VOICEMAIL_BEEP = "td-beep"
 # of a warm transfer (no Python runs on that channel before it answers).
 RECORDING_FALLBACK_NAME = _naming.dialplan_name("inbound")
 RECORDING_AGENCY_LEG_NAME = _naming.dialplan_name("agency_leg")
+RECORDING_SUPERVISION_NAME = _naming.dialplan_name(_naming.KIND_SUPERVISION)  # the supervisor's leg while spying
 MIXMONITOR_OPTIONS = "D"  # interleaved stereo: left = audio from the channel, right = audio sent to it
 MIXMONITOR_FILENAME = "MIXMONITOR_FILENAME"  # set by MixMonitor; manager.conf channelvars puts it in AMI events
 

@@ -7,11 +7,12 @@ SPEAKERS: dict[str, tuple[str, ...]] = {
     "inbound": ("citizen", "operator"),  # on the caller's channel; the right side is the operator, then the agency
     "callback": ("operator", "citizen"),  # on the operator's leg that rang first, then dialled the citizen
     "agency_leg": ("agency", "operator"),  # on the agency's leg of a warm transfer (the caller after completion)
+    "supervision": ("supervisor", "operator"),  # on the supervisor's leg: right is the spied call (operator, citizen)
     "voicemail": ("citizen",),  # Record(): one channel
 }
 LABELS = {
-    "vi": {"citizen": "Người dân", "operator": "Tổng đài viên", "agency": "Cơ quan"},
-    "en": {"citizen": "Citizen", "operator": "Operator", "agency": "Agency"},
+    "vi": {"citizen": "Người dân", "operator": "Tổng đài viên", "agency": "Cơ quan", "supervisor": "Giám sát viên"},
+    "en": {"citizen": "Citizen", "operator": "Operator", "agency": "Agency", "supervisor": "Supervisor"},
 }
 
 

@@ -9,7 +9,10 @@ from pathlib import PurePosixPath
 _SAFE = re.compile(r"[^A-Za-z0-9._-]")
 # MixMonitor's D option (interleaved stereo) writes raw samples and insists on the .raw extension.
 TEMPLATE = "{day:%Y/%m/%d}/{uniqueid}-{kind}.raw"
-KINDS = ("inbound", "callback", "agency_leg")  # MixMonitor files; labels.SPEAKERS says who is on which channel
+# The supervisor's leg during listen, whisper or barge: ChanSpy mixes their voice into the call after the call's
+# own recordings took the audio, so this file is where an auditor hears what the supervisor said to the citizen.
+KIND_SUPERVISION = "supervision"
+KINDS = ("inbound", "callback", "agency_leg", KIND_SUPERVISION)  # MixMonitor files; labels.SPEAKERS: who is where
 KIND_VOICEMAIL = "voicemail"
 VOICEMAIL_DIR = "voicemail"  # flat and created at set-up: Record(), unlike MixMonitor, makes no folders
 _KIND_OF = re.compile(r"-(" + "|".join(KINDS) + r")\.raw$")
@@ -45,7 +48,7 @@ def dialplan_name(kind: str) -> str:
 
 
 def kind_of(path: str) -> str:
-    """The kind a file name says: inbound, callback, agency_leg, or voicemail (Record()'s .wav files)."""
+    """The kind a file name says: inbound, callback, agency_leg, supervision, or voicemail (Record()'s .wav files)."""
     p = PurePosixPath(path)
     if p.parent.name == VOICEMAIL_DIR and p.suffix == ".wav":
         return KIND_VOICEMAIL

@@ -13,13 +13,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import names
 from app.db.models import Alert, Call, CallEvent
 from app.services import calls as call_service
-from app.services import recording_events, write_gate
+from app.services import recording_events, spy_events, write_gate
 
 log = logging.getLogger("ami.consumer")
 
-# Only these events change a call record; everything else is dropped at the door.
+# Only these events change a call record or a spy session; everything else is dropped at the door.
 WANTED = frozenset({"Newchannel", "Newstate", "Hangup", "UserEvent", "QueueCallerJoin", "AgentConnect",
-                    "QueueCallerAbandon", "MixMonitorStart"})
+                    "QueueCallerAbandon", "MixMonitorStart"}) | spy_events.EVENTS
 # Events that add a row each time they are applied, and the call event kind they add.
 ADDS_CALL_EVENT = {"QueueCallerJoin": "queue_join", "AgentConnect": "operator_answered",
                    "QueueCallerAbandon": "abandoned"}
@@ -81,8 +81,11 @@ class EventConsumer:
 
     def _apply(self, event: dict[str, str], at: datetime, replay: bool) -> None:
         with write_gate.gate_for(self.sessions).hold(), self.sessions() as session:
-            # Idempotent on its own (one row per file, only open rows end), so it runs on replays too.
+            # Idempotent on their own (one row per file, only open rows end), so they run on replays too.
             recording_events.apply(session, event, at)
+            spy_events.apply(session, event, at)
+            if event.get("Event") in spy_events.EVENTS:
+                return
             if replay and already_applied(session, event):
                 return
             call_service.apply_ami_event(session, event, at)

@@ -24,7 +24,7 @@ class SpyIn(BaseModel):
 
 
 def _spying(request: Request) -> Spying:
-    """One Spying per app: its sessions live as long as the process."""
+    """The app's Spying (made by the lifespan; sessions are rows, so any process serves any session)."""
     state = request.app.state
     spying = getattr(state, "spying", None)
     if spying is None:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app import names
 from app.db.models_recordings import Recording
+from app.services import spy_store
 from recordings import naming
 
 log = logging.getLogger("recordings.events")
@@ -55,7 +56,12 @@ def _started(session: Session, event: dict[str, str], uniqueid: str, at: datetim
         return
     if session.scalar(select(Recording.id).where(Recording.source_path == path)) is not None:
         return
-    session.add(Recording(uniqueid=uniqueid, linkedid=event.get("Linkedid") or None, channel=event.get("Channel"),
+    linkedid = event.get("Linkedid") or None
+    if kind == naming.KIND_SUPERVISION:
+        # The supervisor's leg is a call of its own (Originate): it belongs to the call it spied on, so it is
+        # found with that call's recordings and attached to its case.
+        linkedid = spy_store.call_linkedid(session, uniqueid) or linkedid
+    session.add(Recording(uniqueid=uniqueid, linkedid=linkedid, channel=event.get("Channel"),
                           kind=kind, source_path=path, state=RECORDING, started_at=at))
     session.commit()
 

@@ -3,7 +3,8 @@ SIPp phone (1400 Hz), ChanSpy originated by the API, told apart by ChanSpyStart 
 
 What a phone hears is the RTP Asterisk sends it, kept by a Python ear (tests/support/rtp_ear.py): Asterisk mixes
 ChanSpy's audio in after MixMonitor has taken the frame, so no recording on the operator's or the caller's channel
-can hold the supervisor's voice; the caller's recording is checked to hold it never in listen or whisper.
+can hold the supervisor's voice; the caller's recording is checked to hold it never in listen or whisper. What the
+supervisor said is kept by the supervision recording on their own leg (left), checked here in every mode.
 """
 
 from __future__ import annotations
@@ -18,17 +19,21 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
+from app.db.models import Case
+from app.db.models_spy import SpySessionRow
 from app.services import audit_chain
 from tests.e2e import test_recordings_calls, test_transfers
 from tests.e2e.conftest import Env
 from tests.e2e.helpers import OperatorPhone, new_caller
 from tests.e2e.test_recordings_calls import HEARD, live_file, row
 from tests.e2e.test_transfers import Desk, call_of_uniqueid
+from tests.support.audio_pcap import write_call_pcap
 from tests.support.rtp_ear import RtpEar, listening_phone, talking_caller_with_ear
-from tests.support.sipp import PHONE_IP, TRUNK_IP, SippRun, media_port
+from tests.support.sipp import PHONE_IP, TRUNK_IP, SippRun, media_port, udp_bound
 from tests.support.sipp_agency import talking_caller
-from tests.support.tones import channels, tone_leg, tone_windows
+from tests.support.tones import channels, tone_leg, tone_leg_scenario, tone_windows
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.asterisk
@@ -88,20 +93,55 @@ def spy(lead: Lead, uniqueid: str, mode: str) -> dict[str, Any]:
 
 
 def spy_leg(desk: Desk, spy_id: str) -> dict[str, Any]:
-    return wait_until(lambda: (c := desk.channel(spy_id)) and c.get("ChannelStateDesc") == "Up" and c,
-                      "the supervisor's phone answered")
+    """The supervisor's leg once answered and in ChanSpy (after td-spy has started its recording)."""
+    return wait_until(lambda: (c := desk.channel(spy_id)) and c.get("ChannelStateDesc") == "Up"
+                      and c.get("Application") == "ChanSpy" and c, "the supervisor's phone answered, in ChanSpy")
 
 
 def right_has(path: Path, hz: int) -> bool:
     return path.exists() and tone_windows(channels(path)[1], hz, share=MIXED) >= HEARD
 
 
+def left_has(path: Path, hz: int) -> bool:
+    return path.exists() and tone_windows(channels(path)[0], hz, share=MIXED) >= HEARD
+
+
+def session_row(desk: Desk, spy_id: str) -> SpySessionRow:
+    with desk.env.sessions() as session:
+        found = session.get(SpySessionRow, spy_id)
+        assert found is not None, f"no spy session {spy_id} in the database"
+        return found
+
+
+def audit_of(desk: Desk, spy_id: str) -> list[tuple[str, str | None, str | None]]:
+    """(action, mode, by or reason) of this session's audit entries, oldest first."""
+    with desk.env.sessions() as session:
+        entries = [e for e in audit_chain.recent(session, limit=50) if e.detail and e.detail.get("spy_id") == spy_id]
+    return [(e.action, e.detail.get("mode"), e.detail.get("by") or e.detail.get("reason"))
+            for e in sorted(entries, key=lambda e: e.seq)]
+
+
+def keying_supervisor(sipp: Any, port: int, keys: str, after_ms: int) -> SippRun:
+    """The supervisor's phone: answers, is silent for after_ms, keys (RFC 2833), then talks at 1400 Hz."""
+    stem = f"keying-{port}"
+    write_call_pcap(sipp.host_dir / f"{stem}.pcap", keys, 90, lead_ms=after_ms, tone_hz=SUPERVISOR_HZ)
+    (sipp.host_dir / f"{stem}.xml").write_text(tone_leg_scenario(f"{sipp.inside_dir}/{stem}.pcap", "phone"))
+    run: SippRun = sipp.start(["-sf", f"{sipp.inside_dir}/{stem}.xml", "-m", "1", "-mp", str(media_port())],
+                              ip=PHONE_IP, port=port, timeout_s=120)
+    wait_until(lambda: udp_bound(PHONE_IP, port) or run.proc.poll() is not None, "the keying supervisor's phone")
+    assert run.proc.poll() is None, run.output()
+    return run
+
+
 @pytest.fixture
-def eared(desk: Desk, lead: Lead) -> Iterator[tuple[str, RtpEar]]:
-    """A caller talking at 440 Hz, answered by an operator's phone whose received RTP goes to an ear."""
+def eared(desk: Desk, lead: Lead, request: pytest.FixtureRequest) -> Iterator[tuple[str, RtpEar]]:
+    """A caller talking at 440 Hz, answered by an operator's phone whose received RTP goes to an ear; the
+    supervisor's phone talks at 1400 Hz at once, or (indirect parameter "keys") keys those digits first."""
     env = desk.env
     ear = RtpEar(PHONE_IP, media_port())
+    keys = getattr(request, "param", "")
     runs = [listening_phone(env.sipp, PHONE_IP, desk.phone.port, ear, contact_user="phone"),
+            keying_supervisor(env.sipp, lead.phone.port, keys, after_ms=5000) if keys else
             tone_leg(env.sipp, PHONE_IP, lead.phone.port, SUPERVISOR_HZ, talk_s=90, contact_user="phone")]
     try:
         desk.ready()
@@ -130,10 +170,17 @@ def test_given_live_call_when_supervisor_spies_then_chanspy_starts_on_operator_l
     event = desk.ami.wait_for("ChanSpyStart", Event="ChanSpyStart", SpyeeChannel=operator["Channel"],
                               SpyerChannel=leg["Channel"])
     assert event["SpyerUniqueid"] == started["spy_id"]
+    wait_until(lambda: session_row(desk, started["spy_id"]).state == "spying", "ChanSpyStart stored")
+    assert session_row(desk, started["spy_id"]).supervisor_channel == leg["Channel"]
     stopped = lead.api.post(f"/api/spy/{started['spy_id']}/stop")
     assert stopped.status_code == 200 and stopped.json()["status"] == "stopped", stopped.text
     wait_until(lambda: desk.channel(started["spy_id"]) is None, "the supervisor's leg gone")
     assert desk.together(supervising)  # the call goes on
+    # The leg's Hangup (and ChanSpyStop) reached the consumer: its recording row ended. Still one spy_stop.
+    linkedid = call_of_uniqueid(desk.env, supervising).linkedid or supervising
+    wait_until(lambda: row(desk.env, linkedid, "supervision").state != "recording", "the supervision recording ended")
+    assert (session_row(desk, started["spy_id"]).end_reason, audit_of(desk, started["spy_id"])) == (
+        "stopped", [("spy_start", mode, None), ("spy_stop", mode, "stopped")])
 
 
 @pytest.mark.parametrize(("mode", "operator_hears"), [("listen", False), ("whisper", True), ("barge", True)])
@@ -159,7 +206,35 @@ def test_given_spy_mode_when_supervisor_talks_then_operator_hears_in_whisper_and
     # hears the supervisor, but Asterisk mixes ChanSpy's audio in after MixMonitor has taken the frame, so the
     # recording cannot prove it either way: see main/audiohook.c, spies before whispers.)
     assert not right_has(live_file(env, caller_rec), SUPERVISOR_HZ)
+    # What the supervisor said is on their own leg's recording, in every mode, with the call on its right.
+    supervision = row(env, caller_rec.linkedid or uniqueid, "supervision")
+    wait_until(lambda: left_has(live_file(env, supervision), SUPERVISOR_HZ)
+               and right_has(live_file(env, supervision), CALLER_HZ), "the supervisor left, the call right")
     lead.api.post(f"/api/spy/{started['spy_id']}/stop").raise_for_status()
+
+
+def test_given_barging_supervisor_when_they_talk_then_supervision_recording_holds_their_voice_and_joins_the_case(
+        desk: Desk, lead: Lead, supervising: str) -> None:
+    env = desk.env
+    call = call_of_uniqueid(env, supervising)
+    started = spy(lead, supervising, "barge")
+    leg = spy_leg(desk, started["spy_id"])
+    rec = row(env, call.linkedid or supervising, "supervision")
+    assert (rec.uniqueid, rec.channel, rec.state) == (started["spy_id"], leg["Channel"], "recording")
+    assert rec.source_path.endswith(f"{started['spy_id']}-supervision.raw")
+    path = live_file(env, rec)
+    wait_until(lambda: left_has(path, SUPERVISOR_HZ), "the supervisor's tone on the left of the supervision recording")
+    wait_until(lambda: right_has(path, CALLER_HZ) and right_has(path, OPERATOR_HZ),
+               "the caller and the operator on the right (what the supervisor hears)")
+    assert not right_has(path, SUPERVISOR_HZ)  # their own voice is not sent back to them
+    code = desk.case_for(supervising)  # filing the case attaches the call's recordings, this one too
+    lead.api.post(f"/api/spy/{started['spy_id']}/stop").raise_for_status()
+    wait_until(lambda: row(env, call.linkedid or supervising, "supervision").state != "recording",
+               "the supervision recording ended with the supervisor's leg")
+    ended = row(env, call.linkedid or supervising, "supervision")
+    with env.sessions() as session:
+        case = session.scalar(select(Case).where(Case.code == code))
+        assert case is not None and ended.case_id == case.id
 
 
 def test_given_listening_supervisor_when_page_switches_to_whisper_then_operator_starts_hearing_and_switch_logged(
@@ -179,6 +254,23 @@ def test_given_listening_supervisor_when_page_switches_to_whisper_then_operator_
         logged = [(e.action, e.detail.get("mode")) for e in audit_chain.recent(session, limit=20)
                   if e.detail and e.detail.get("spy_id") == started["spy_id"]]
     assert sorted(logged) == [("spy_mode", "whisper"), ("spy_start", "listen")]
+    lead.api.post(f"/api/spy/{started['spy_id']}/stop").raise_for_status()
+
+
+@pytest.mark.parametrize("eared", ["5"], indirect=True)
+def test_given_listening_supervisor_when_they_key_5_on_their_phone_then_whisper_stored_logged_and_heard(
+        desk: Desk, lead: Lead, eared: tuple[str, RtpEar]) -> None:
+    """ChanSpy raises no event for its d option: the DTMFEnd it reads on the supervisor's leg is what is seen."""
+    uniqueid, ear = eared
+    mark = ear.mark()
+    started = spy(lead, uniqueid, "listen")
+    spy_leg(desk, started["spy_id"])
+    wait_until(lambda: session_row(desk, started["spy_id"]).mode == "whisper", "the mode keyed on the phone stored",
+               timeout=40)
+    desk.ami.wait_for("DTMFEnd", Event="DTMFEnd", Uniqueid=started["spy_id"], Digit="5", Direction="Received")
+    assert audit_of(desk, started["spy_id"]) == [("spy_start", "listen", None), ("spy_mode", "whisper", "phone")]
+    wait_until(lambda: tone_windows(ear.since(mark), SUPERVISOR_HZ, share=MIXED) >= HEARD,
+               "the supervisor's tone at the operator's phone after keying 5")
     lead.api.post(f"/api/spy/{started['spy_id']}/stop").raise_for_status()
 
 
@@ -232,6 +324,12 @@ def test_given_spying_supervisor_when_operator_leg_hangs_up_then_chanspy_ends_an
                timeout=30)
     switched = lead.api.post(f"/api/spy/{started['spy_id']}/mode", json={"mode": "listen"})
     assert switched.status_code == 409 and switched.json()["error_id"] == "spy_ended", switched.text
+    wait_until(lambda: session_row(desk, started["spy_id"]).state == "ended",
+               "the session ended from ChanSpyStop or the leg's Hangup")
+    assert session_row(desk, started["spy_id"]).end_reason in ("chanspy_stop", "supervisor_hangup")
+    stopped = lead.api.post(f"/api/spy/{started['spy_id']}/stop")  # the page's stop after Asterisk's
+    assert stopped.status_code == 200 and stopped.json()["status"] == "stopped", stopped.text
+    assert [a for a, _, _ in audit_of(desk, started["spy_id"])] == ["spy_start", "spy_stop"]
 
 
 def test_given_supervisor_answering_when_operator_leg_hangs_up_at_once_then_supervisor_not_left_in_silence(
