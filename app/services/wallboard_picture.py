@@ -51,6 +51,9 @@ class Picture:
     def __init__(self, operators: Iterable[str]) -> None:
         self.operators = frozenset(operators)
         self.calls: dict[str, LiveCall] = {}
+        # Ringing callers that left the queue: app_queue raises QueueCallerLeave just before AgentConnect, and the
+        # two may fall in different batches; dropping the call in between would flash it off the board.
+        self.left: set[str] = set()
 
     def _extension(self, raw: Mapping[str, Any]) -> str | None:
         name = str(raw.get("MemberName") or "")
@@ -83,25 +86,28 @@ class Picture:
         elif name in ("QueueCallerLeave", "QueueCallerAbandon"):
             changes.queues = True
             changes.uniqueids.add(uid)
-            if call is not None and call.state != "talking":
-                del self.calls[uid]  # left the queue unanswered: back in the dialplan, off the board
+            if call is not None and call.state == "ringing" and name == "QueueCallerLeave":
+                self.left.add(uid)  # answered, most likely: AgentConnect follows
+            elif call is not None and call.state != "talking":
+                self._drop(uid)  # left the queue unanswered: back in the dialplan, off the board
         elif name == "AgentCalled":
             if call is not None and call.state != "talking":
                 self.calls[uid] = replace(call, state="ringing", extension=self._extension(raw),
                                           channel=str(raw.get("DestChannel") or "") or None)
         elif name in ("AgentRingNoAnswer", "AgentDump"):
             if call is not None and call.state == "ringing" and call.channel == raw.get("DestChannel"):
-                self.calls[uid] = replace(call, state="waiting", extension=None, channel=None)
+                self._ring_ended(uid, call)
         elif name == "AgentConnect":
             changes.queues = True
             changes.uniqueids.add(uid)
+            self.left.discard(uid)
             if self._citizen(raw):
                 self.calls[uid] = self._new(raw, "talking", at, extension=self._extension(raw),
                                             channel=str(raw.get("DestChannel") or "") or None)
         elif name == "AgentComplete":
             changes.uniqueids.add(uid)
             if call is not None and call.state == "talking":
-                del self.calls[uid]
+                self._drop(uid)
         elif name == "Hangup":
             self._hangup(raw, uid, changes)
         elif name == "Newchannel":
@@ -114,18 +120,29 @@ class Picture:
             changes.alerts = True
             changes.uniqueids.add(uid)
 
+    def _drop(self, uid: str) -> bool:
+        self.left.discard(uid)
+        return self.calls.pop(uid, None) is not None
+
+    def _ring_ended(self, uid: str, call: LiveCall) -> None:
+        """The ringing phone gave up: the caller waits on, unless it had left the queue meanwhile."""
+        if uid in self.left:
+            self._drop(uid)
+        else:
+            self.calls[uid] = replace(call, state="waiting", extension=None, channel=None)
+
     def _hangup(self, raw: Mapping[str, Any], uid: str, changes: Changes) -> None:
-        if self.calls.pop(uid, None) is not None or str(raw.get("Channel", "")).startswith(TRUNK_PREFIX):
+        if self._drop(uid) or str(raw.get("Channel", "")).startswith(TRUNK_PREFIX):
             changes.uniqueids.add(uid)  # a citizen's call ended: its record gets its outcome
             return
         channel = raw.get("Channel")
         for key, call in list(self.calls.items()):
             if call.channel != channel:
                 continue
-            if call.state == "ringing":  # the ringing phone gave up: the caller waits on
-                self.calls[key] = replace(call, state="waiting", extension=None, channel=None)
+            if call.state == "ringing":
+                self._ring_ended(key, call)
             else:
-                del self.calls[key]
+                self._drop(key)
 
     def install(self, read: Iterable[LiveCall]) -> None:
         """A whole reading of Asterisk replaces the calls (none it lacks survives); what the events knew better stays:
@@ -136,4 +153,4 @@ class Picture:
             if old is not None:
                 c = replace(c, since=old.since if old.state == c.state else c.since, queue=c.queue or old.queue)
             calls[c.uniqueid] = c
-        self.calls = calls
+        self.calls, self.left = calls, set()  # a reading lists no caller that left its queue

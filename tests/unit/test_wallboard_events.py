@@ -176,3 +176,27 @@ async def test_given_events_from_before_ami_reconnect_when_resynced_then_they_re
     await worker.refresh()
     last = redis.entries[-1]
     assert last["kind"] == "snapshot" and last["snapshot"]["calls"] == []
+
+
+async def test_given_leave_and_connect_in_different_batches_when_published_then_call_never_leaves_the_board(
+        sessions: sessionmaker[Session], tmp_path: Path) -> None:
+    ast, redis = Asterisk(), Redis()
+    worker = WallboardWorker(sessions, redis, ast.send, Settings(var_dir=tmp_path, operators=["1001"]),
+                             clock=lambda: NOW + timedelta(seconds=9))
+    await worker.refresh()
+    await _step(worker, redis, _event("QueueCallerJoin", 1), _agent("AgentCalled", 2))
+    left = await _step(worker, redis, _event("QueueCallerLeave", 5))  # app_queue says so just before the connect
+    talking = await _step(worker, redis, _agent("AgentConnect", 5))
+    assert not [e for e in left + talking if e["kind"] == "call" and e["gone"]]
+    assert [e["call"]["state"] for e in talking if e["kind"] == "call"] == ["talking"]
+
+
+async def test_given_ringing_caller_left_queue_when_ring_ends_then_call_leaves_the_board(
+        sessions: sessionmaker[Session], tmp_path: Path) -> None:
+    ast, redis = Asterisk(), Redis()
+    worker = WallboardWorker(sessions, redis, ast.send, Settings(var_dir=tmp_path, operators=["1001"]),
+                             clock=lambda: NOW + timedelta(seconds=9))
+    await worker.refresh()
+    await _step(worker, redis, _event("QueueCallerJoin", 1), _agent("AgentCalled", 2))
+    gone = await _step(worker, redis, _event("QueueCallerLeave", 40), _agent("AgentRingNoAnswer", 40))
+    assert [(e["call"]["uniqueid"], e["gone"]) for e in gone if e["kind"] == "call"] == [("c.1", True)]
