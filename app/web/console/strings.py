@@ -39,6 +39,12 @@ i18n.register({
     "con.reason.after_call_work": ("Xử lý sau cuộc gọi", "After-call work"),
     "con.reason.other": ("Khác", "Other"),
     "con.reason.wrapup": ("Hoàn tất sau cuộc gọi", "Wrap-up"),
+    # a supervisor forced the state from the wallboard (the "state" event's "forced")
+    "con.forced.force_pause": ("Giám sát viên {by} đã buộc bạn TẠM NGHỈ lúc {at}. Lý do: {reason}",
+                               "Supervisor {by} put you on a FORCED PAUSE at {at}. Reason: {reason}"),
+    "con.forced.force_logout": ("Giám sát viên {by} đã buộc bạn ĐĂNG XUẤT khỏi hàng đợi lúc {at}. Lý do: {reason}",
+                                "Supervisor {by} FORCED you to LOG OUT of the queues at {at}. Reason: {reason}"),
+    "con.forced_ok": ("Đã hiểu", "Understood"),
     "con.wrapup_left": ("Còn {s} giây", "{s} s left"),
     "con.wrapup_end": ("Kết thúc ngay", "End now"),
     # screen-pop

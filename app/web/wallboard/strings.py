@@ -13,6 +13,20 @@ i18n.register({
     "wb.link_live": ("Trực tiếp", "Live"),
     "wb.link_polling": ("Mất kết nối trực tiếp: đang hỏi máy chủ mỗi 2 giây", "Live link lost: asking every 2 s"),
     "wb.link_down": ("Mất kết nối với máy chủ: đang thử lại…", "Lost contact with the server: retrying…"),
+    # the banner that says what the supervisor should do while the feed is down
+    "wb.feed_polling": ("Kênh trực tiếp bị ngắt; bảng vẫn cập nhật mỗi 2 giây. Không cần làm gì; nếu kéo dài quá "
+                        "5 phút, báo quản trị kỹ thuật (Redis).",
+                        "The live link is down; the board still updates every 2 s. Nothing to do; if it lasts over "
+                        "5 minutes, tell the technical administrator (Redis)."),
+    "wb.feed_down": ("BẢNG KHÔNG CÒN CẬP NHẬT từ {at}: số liệu trên màn hình có thể đã cũ. Kiểm tra mạng của máy "
+                     "này; nếu quá 1 phút, tải lại trang (F5) hoặc gọi quản trị kỹ thuật.",
+                     "THE BOARD STOPPED UPDATING at {at}: the figures on screen may be out of date. Check this "
+                     "computer's network; after a minute, reload the page (F5) or call the technical administrator."),
+    "wb.feed_no_ami": ("Máy chủ không đọc được tổng đài Asterisk (AMI): cuộc gọi đang diễn ra không hiển thị. "
+                       "Báo quản trị kỹ thuật.",
+                       "The server cannot read Asterisk (AMI): live calls are not shown. Tell the technical "
+                       "administrator."),
+    "wb.reload": ("Tải lại trang", "Reload the page"),
     "wb.loading": ("Đang tải…", "Loading…"),
     "wb.failed": ("Không thực hiện được: {msg}", "Could not do it: {msg}"),
     "wb.not_ready": ("Chức năng này chưa sẵn sàng trên máy chủ ({what}).",
@@ -28,6 +42,12 @@ i18n.register({
     "wb.service_level": ("Mức phục vụ (≤ {s} giây)", "Service level (≤ {s} s)"),
     "wb.asa": ("Thời gian trả lời TB", "Average speed of answer"),
     "wb.logged_in": ("Đăng nhập / sẵn sàng", "Logged in / available"),
+    # the same, short, for the wall display's queue cards (the long one is the tooltip)
+    "wb.answered.short": ("Trả lời", "Answered"),
+    "wb.abandoned.short": ("Bỏ máy", "Abandoned"),
+    "wb.service_level.short": ("Đạt ≤{s}s", "SL ≤{s}s"),
+    "wb.asa.short": ("TB trả lời", "Avg answer"),
+    "wb.logged_in.short": ("Trực / rảnh", "In / free"),
     # operators
     "wb.operators": ("Tổng đài viên", "Operators"),
     "wb.extension": ("Máy lẻ", "Extension"),
@@ -38,10 +58,16 @@ i18n.register({
     "wb.handled": ("Đã xử lý hôm nay", "Handled today"),
     "wb.actions": ("Thao tác", "Actions"),
     "wb.state.available": ("Sẵn sàng", "Available"),
-    "wb.state.ringing": ("Đang đổ chuông", "Ringing"),
+    "wb.state.ringing": ("Đổ chuông", "Ringing"),
     "wb.state.talking": ("Đang nghe máy", "On a call"),
     "wb.state.paused": ("Tạm nghỉ", "Paused"),
     "wb.state.logged_out": ("Đã đăng xuất", "Logged out"),
+    # the same, short, for the wall tiles
+    "wb.state.available.short": ("Sẵn sàng", "Available"),
+    "wb.state.ringing.short": ("Đổ chuông", "Ringing"),
+    "wb.state.talking.short": ("Đàm thoại", "On call"),
+    "wb.state.paused.short": ("Tạm nghỉ", "Paused"),
+    "wb.state.logged_out.short": ("Đăng xuất", "Logged out"),
     "wb.mode.listen": ("Nghe", "Listen"),
     "wb.mode.whisper": ("Nhắc", "Whisper"),
     "wb.mode.barge": ("Tham gia", "Barge"),
@@ -76,6 +102,24 @@ i18n.register({
     "wb.outcome.answered": ("Đã trả lời", "Answered"),
     "wb.outcome.abandoned": ("Bỏ máy", "Abandoned"),
     "wb.outcome.other": ("Khác", "Other"),
+    "wb.outcome.referral_113.short": ("Chuyển 113", "To 113"),
+    "wb.outcome.referral_114.short": ("Chuyển 114", "To 114"),
+    "wb.outcome.referral_115.short": ("Chuyển 115", "To 115"),
+    "wb.outcome.voicemail.short": ("Tin nhắn", "Voicemail"),
+    "wb.outcome.callback.short": ("Gọi lại", "Call-back"),
+    "wb.outcome.operator.short": ("Gặp TĐV", "Operator"),
+    "wb.more": ("… và {n} nữa", "… and {n} more"),
+    "wb.alert.queue_wait": ("Chờ lâu", "Long wait"),
+    "wb.alert.nobody_logged_in": ("Không ai trực", "Nobody logged in"),
+    "wb.alert.agi_fallback": ("IVR dự phòng", "IVR fallback"),
+    "wb.alert.sla_breach": ("Quá hạn", "SLA breach"),
+    # queue names (app.names.QUEUES), one per skill
+    "wb.q.q-admin": ("Thủ tục hành chính", "Administration"),
+    "wb.q.q-social": ("Kinh tế - xã hội", "Social services"),
+    "wb.q.q-infra": ("Hạ tầng kỹ thuật", "Infrastructure"),
+    "wb.q.q-invest": ("Đầu tư, du lịch", "Investment, tourism"),
+    "wb.q.q-general": ("Chung", "General"),
+    "wb.q.q-urgent": ("Khẩn cấp", "Urgent"),
     "wb.alerts": ("Cảnh báo", "Alerts"),
     "wb.no_alerts": ("Không có cảnh báo", "No alerts"),
 })

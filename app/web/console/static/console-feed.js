@@ -42,7 +42,10 @@
       case "ringnoanswer": C.onRingNoAnswer(payload, event.uniqueid); break;
       case "transfer": C.onTransfer(payload); break;
       case "device": if (S.me) C.renderMe(Object.assign(S.me, payload)); break;
-      case "state": C.renderMe(Object.assign(S.me || {}, payload)); break;
+      case "state":
+        C.renderMe(Object.assign(S.me || {}, payload));
+        if (payload.forced) C.showForced(payload.forced);
+        break;
       default: break;
     }
   }

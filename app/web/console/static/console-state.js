@@ -29,7 +29,7 @@
     const control = $("state-control");
     control.dataset.state = me.state || "";
     let label = me.state ? T("con.state." + me.state) : "…";
-    if (me.state === "paused" && me.pause_reason) label += " – " + T("con.reason." + me.pause_reason);
+    if (me.state === "paused" && me.pause_reason) label += " – " + reasonText(me.pause_reason);
     $("state-current").textContent = label;
     for (const button of control.querySelectorAll("[data-go]")) {
       button.setAttribute("aria-pressed", String(button.dataset.go === me.state));
@@ -39,6 +39,22 @@
     }
     $("wrapup").hidden = me.state !== "wrapup";
     tickWrapup();
+  }
+
+  /** A listed reason's label; a supervisor's forced pause carries free text, shown as written. */
+  function reasonText(reason) {
+    const key = "con.reason." + reason, text = T(key);
+    return text === key ? reason : text;
+  }
+
+  /** The "state" event's "forced": who forced the pause or the log-out, when and why; stays until acknowledged. */
+  function showForced(forced) {
+    const key = "con.forced." + forced.action;
+    if (T(key) === key) return;
+    const at = forced.at ? fmtTime(forced.at) : "";
+    $("forced-text").textContent = T(key, { by: forced.by || "?", at, reason: forced.reason || "" });
+    $("forced-notice").dataset.action = forced.action;
+    $("forced-notice").hidden = false;
   }
 
   function tickWrapup() {
@@ -223,8 +239,9 @@
       button.addEventListener("click", () => setState(button.dataset.go));
     }
     $("wrapup-end").addEventListener("click", () => setState("end_wrapup"));
+    $("forced-ok").addEventListener("click", () => { $("forced-notice").hidden = true; });
   }
 
   Object.assign(C, { renderMe, tickWrapup, setState, togglePause, renderPop, tickWaited, onPop, onConnect,
-    onComplete, onRingNoAnswer, loadMe, bindState });
+    onComplete, onRingNoAnswer, loadMe, bindState, showForced });
 })();

@@ -60,9 +60,24 @@
     }
   }
 
+  /** Topic names for the codes in calls and totals (admins name topics in Vietnamese only). */
+  async function loadTopics() {
+    try {
+      const topics = await api("GET", "/api/topics");
+      S.topics = new Map((topics || []).map((t) => [t.code, t.name_vi]));
+      W.draw();
+    } catch (err) {
+      // codes stay readable enough; the live figures matter more than this list
+    }
+  }
+
   function toggleFull() {
     const wall = document.body.classList.toggle("wall");
     $("full-toggle").textContent = T(wall ? "wb.full_exit" : "wb.full");
+    const lang = new URL($("wb-lang").href, location.href); // the other language keeps the layout
+    if (wall) lang.searchParams.set("full", "1"); else lang.searchParams.delete("full");
+    $("wb-lang").href = lang.pathname + lang.search;
+    W.draw();
     if (wall && document.documentElement.requestFullscreen) {
       document.documentElement.requestFullscreen().catch(() => {}); // refused without a user gesture: layout only
     } else if (!wall && document.fullscreenElement) {
@@ -82,9 +97,11 @@
     }
     $("spy-stop").addEventListener("click", stopSpy);
     $("full-toggle").addEventListener("click", toggleFull);
+    $("wb-reload").addEventListener("click", () => location.reload());
     if (document.body.classList.contains("wall")) $("full-toggle").textContent = T("wb.full_exit");
     setInterval(W.tick, 1000);
     W.draw();
     W.connect();
+    loadTopics();
   });
 })();

@@ -19,7 +19,7 @@
 
   // queues by name, operators by extension, calls by uniqueid; alerts newest first
   const S = { queues: new Map(), operators: new Map(), calls: new Map(), totals: {}, alerts: [],
-    serviceLevelS: null, asOf: "", skew: 0, spy: null };
+    serviceLevelS: null, asOf: "", skew: 0, spy: null, ami: true, topics: new Map(), link: "connecting", lastOk: 0 };
 
   function T(key, vars) {
     let text = Object.prototype.hasOwnProperty.call(TEXTS, key) ? TEXTS[key] : key;
@@ -104,10 +104,14 @@
 
   function serverNow() { return Date.now() + S.skew; }
 
-  /** "m:ss" (or "h:mm:ss") since an ISO time, on the server's clock. */
-  function since(iso) {
+  /** "m:ss" (or "h:mm:ss") since an ISO time, on the server's clock; compact: "1h05" from an hour on (wall tiles). */
+  function since(iso, compact) {
     if (!iso) return "";
-    return clock(Math.max(0, Math.floor((serverNow() - Date.parse(iso)) / 1000)));
+    const seconds = Math.max(0, Math.floor((serverNow() - Date.parse(iso)) / 1000));
+    if (compact && seconds >= 3600) {
+      return Math.floor(seconds / 3600) + "h" + String(Math.floor((seconds % 3600) / 60)).padStart(2, "0");
+    }
+    return clock(seconds);
   }
 
   function clock(seconds) {

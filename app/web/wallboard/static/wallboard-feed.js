@@ -13,10 +13,25 @@
     pill.dataset.link = state;
     pill.textContent = T({ live: "wb.link_live", polling: "wb.link_polling", down: "wb.link_down" }[state] ||
       "wb.loading");
+    S.link = state;
+    showFeed();
+  }
+
+  /** The banner under the title: what is wrong with the feed and what the supervisor should do about it. */
+  function showFeed() {
+    const state = S.link === "down" ? "down" : S.link === "polling" ? "polling" : S.ami === false ? "no_ami" : "";
+    const banner = $("wb-feed");
+    const at = S.lastOk ? new Date(S.lastOk).toLocaleTimeString(W.LANG === "en" ? "en-GB" : "vi-VN") : "…";
+    banner.hidden = !state;
+    banner.dataset.state = state;
+    $("wb-feed-text").textContent = state ? T("wb.feed_" + state, { at }) : "";
+    $("wb-reload").hidden = state !== "down";
+    $("wallboard").dataset.stale = state === "down" ? "yes" : "no"; // greys the figures: they may be old
   }
 
   async function loadSnapshot() {
     const snap = await api("GET", "/api/wallboard");
+    S.lastOk = Date.now();
     W.apply({ kind: "snapshot", snapshot: snap, as_of: snap.as_of });
     W.draw();
   }
@@ -39,6 +54,7 @@
   function onFrame(sock, frame) {
     if (frame.kind === "ready") { LINK.buffer = []; setLink("live"); catchUp(sock); return; }
     if (frame.kind === "degraded") { sock.close(); return; }
+    S.lastOk = Date.now();
     if (LINK.buffer) { LINK.buffer.push(frame); return; }
     W.apply(frame);
     W.draw();
@@ -88,5 +104,6 @@
   }
 
   W.connect = connect;
+  W.showFeed = showFeed;
   W.S = S;
 })();
