@@ -12,6 +12,7 @@ from app.domain.wallboard import LiveCall, LiveQueue
 
 AmiSend = Callable[[dict[str, str]], Awaitable[Any]]
 TRUNK_PREFIX = f"PJSIP/{names.TRUNK_ENDPOINT}-"
+NO_MEMBER = "wallboard-lists-no-member"
 
 
 @dataclass
@@ -129,9 +130,10 @@ async def read(send: AmiSend, operators: Iterable[str], now: datetime) -> Live:
     try:
         queues = parse_summary(_items(await send({"Action": "QueueSummary"})))
         status: list[Mapping[str, Any]] = []
-        # QueueStatus lists every member too (hundreds of events at 100 operators): ask only where callers wait.
+        # QueueStatus lists every member too (hundreds of events at 100 operators): ask only where callers wait,
+        # and filter the members out by a name none has (app_queue filters members, never the waiting callers).
         for name in sorted(q.queue for q in queues.values() if q.waiting):
-            status += _items(await send({"Action": "QueueStatus", "Queue": name}))
+            status += _items(await send({"Action": "QueueStatus", "Queue": name, "Member": NO_MEMBER}))
         channels = _items(await send({"Action": "CoreShowChannels"}))
     except ConnectionError:
         return Live(ok=False)

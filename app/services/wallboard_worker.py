@@ -24,6 +24,7 @@ from app.settings import Settings
 
 log = logging.getLogger("wallboard.worker")
 ALERTS_KEPT = 200
+SLOW_S = 0.5  # a step slower than this is logged with where its time went
 
 
 class WallboardWorker:
@@ -71,6 +72,7 @@ class WallboardWorker:
 
     async def refresh(self, whole: bool = False) -> list[dict[str, str]]:
         """One step: apply the pending events (after a whole reading when due); publish what changed; the entries."""
+        started = time.perf_counter()
         now = self.clock()
         whole = whole or self.whole_due or time.monotonic() - self.last_whole >= self.settings.wallboard_refresh_s
         live: Live | None = None
@@ -91,13 +93,19 @@ class WallboardWorker:
                 self.whole_due = True
                 return []
             self.queues = queues
+        read = time.perf_counter()
         body = await asyncio.to_thread(self._build, changes, live, now)
+        built = time.perf_counter()
         entries = wallboard.diff(self.previous, body, now)
         if entries and await wallboard.publish(self.redis, entries, self.settings.wallboard_stream_maxlen):
             self.previous = body
             self.published += len(entries)
         elif not entries:
             self.previous = body
+        if (done := time.perf_counter()) - started > SLOW_S:
+            log.warning("slow wallboard step (whole=%s, %d events, %d entries): Asterisk %.0f ms, figures %.0f ms, "
+                        "publication %.0f ms", whole, len(events), len(entries), (read - started) * 1000,
+                        (built - read) * 1000, (done - built) * 1000)
         return entries
 
     def _build(self, changes: Changes, live: Live | None, now: datetime) -> dict[str, Any]:
