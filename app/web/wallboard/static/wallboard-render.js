@@ -135,8 +135,11 @@
   }
 
   function drawTotals() {
-    const pairs = (obj, name) => Object.entries(obj || {}).flatMap(([key, n]) =>
-      [el("dt", {}, name(key)), el("dd", { "data-key": key }, n)]);
+    const pairs = (obj, name) => {
+      const found = Object.entries(obj || {}).flatMap(([key, n]) => [el("dt", {}, name(key)),
+        el("dd", { "data-key": key }, n)]);
+      return found.length ? found : [el("dt", { class: "hint" }, T("wb.none"))];
+    };
     $("by-topic").replaceChildren(...pairs((S.totals || {}).by_topic, (k) => (k ? topicName(k) : T("wb.no_topic"))));
     const wall = document.body.classList.contains("wall") ? ".short" : "";
     $("by-outcome").replaceChildren(...pairs((S.totals || {}).by_outcome,
@@ -156,7 +159,14 @@
       dataset: { kind: a.kind, id: a.id }, "data-testid": "alert-" + a.id },
       el("time", { datetime: a.at || "" }, alertTime(a.at)), " ",
       el("b", { class: "alert-kind" }, label("wb.alert." + a.kind, a.kind)), " ",
-      LANG === "en" ? (a.message_en || a.message_vi) : (a.message_vi || a.message_en))));
+      alertText(a))));
+  }
+
+  /** The alert's message in the page's language, with a queue's code replaced by its name. */
+  function alertText(a) {
+    const text = LANG === "en" ? (a.message_en || a.message_vi) : (a.message_vi || a.message_en);
+    const queue = a.detail && a.detail.queue;
+    return queue ? String(text || "").split(queue).join(queueName(queue)) : text;
   }
 
   /** On the wall a list that does not fit its panel is cut, and its last line says how many are not shown. */
