@@ -59,7 +59,8 @@ def lead(env: Env) -> Iterator[Lead]:
     response = admin.post("/api/admin/operators", json={"username": username, "display_name": "Giám sát",
                                                          "password": password, "extension": SUPERVISOR})
     if response.status_code == 409:
-        user = next(u for u in admin.get("/api/admin/operators").json() if u["extension"] == SUPERVISOR)
+        # Bound before (another module's fixture): as an operator, or already made a supervisor here.
+        user = next(u for u in admin.get("/api/admin/users").json() if u.get("extension") == SUPERVISOR)
         username = user["username"]
     else:
         assert response.status_code == 201, response.text
@@ -311,30 +312,3 @@ def test_given_spy_mode_when_supervisor_talks_then_caller_hears_them_in_barge_on
     wait_until(lambda: heard(OPERATOR_HZ, 8), "four seconds of the operator at the caller's phone")
     assert heard(SUPERVISOR_HZ) is caller_hears
     lead.api.post(f"/api/spy/{started['spy_id']}/stop").raise_for_status()
-
-
-@pytest.mark.parametrize("mode", ["listen", "barge"])
-def test_given_spying_supervisor_when_operator_leg_hangs_up_then_chanspy_ends_and_page_sees_spy_ended(
-        desk: Desk, lead: Lead, supervising: str, mode: str) -> None:
-    started = spy(lead, supervising, mode)
-    spy_leg(desk, started["spy_id"])
-    desk.ami.wait_for("ChanSpyStart", Event="ChanSpyStart", SpyerUniqueid=started["spy_id"])
-    desk.env.ami({"Action": "Hangup", "Channel": started["operator_channel"]})
-    wait_until(lambda: desk.channel(started["spy_id"]) is None, "the supervisor's leg ended by ChanSpy's E option",
-               timeout=30)
-    switched = lead.api.post(f"/api/spy/{started['spy_id']}/mode", json={"mode": "listen"})
-    assert switched.status_code == 409 and switched.json()["error_id"] == "spy_ended", switched.text
-    wait_until(lambda: session_row(desk, started["spy_id"]).state == "ended",
-               "the session ended from ChanSpyStop or the leg's Hangup")
-    assert session_row(desk, started["spy_id"]).end_reason in ("chanspy_stop", "supervisor_hangup")
-    stopped = lead.api.post(f"/api/spy/{started['spy_id']}/stop")  # the page's stop after Asterisk's
-    assert stopped.status_code == 200 and stopped.json()["status"] == "stopped", stopped.text
-    assert [a for a, _, _ in audit_of(desk, started["spy_id"])] == ["spy_start", "spy_stop"]
-
-
-def test_given_supervisor_answering_when_operator_leg_hangs_up_at_once_then_supervisor_not_left_in_silence(
-        desk: Desk, lead: Lead, supervising: str) -> None:
-    started = spy(lead, supervising, "whisper")
-    spy_leg(desk, started["spy_id"])
-    desk.env.ami({"Action": "Hangup", "Channel": started["operator_channel"]})  # ChanSpy may not have found it yet
-    wait_until(lambda: desk.channel(started["spy_id"]) is None, "the supervisor's leg ended (ChanSpy's E or S option)")
