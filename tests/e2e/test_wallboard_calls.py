@@ -85,6 +85,10 @@ def streamed_board(env: Env) -> dict[str, Any] | None:
     return {**snap, "queues": list(queues.values()), "operators": list(ops.values()), "calls": list(calls.values())}
 
 
+def _handled(body: dict[str, Any]) -> int:
+    return sum(o["handled_today"] for o in body["operators"])
+
+
 def _row(body: dict[str, Any]) -> dict[str, Any]:
     return next(q for q in body["queues"] if q["queue"] == QUEUE)
 
@@ -140,7 +144,8 @@ def test_given_burst_of_30_with_restart_when_over_then_wallboard_matches_asteris
     # SIPp counts a ring cancelled by another phone's answer as a call: leave room, stop them at the end.
     uases = [phone.answer(calls=20, timeout_s=180) for phone in phones]
     start = asterisk_view(env)
-    base = _row(board(env))
+    first = board(env)
+    base, handled = _row(first), _handled(first)
     longs, shorts = [new_caller() for _ in range(6)], [new_caller() for _ in range(SHORTS)]
     runs: list[SippRun] = []
     try:
@@ -183,6 +188,11 @@ def test_given_burst_of_30_with_restart_when_over_then_wallboard_matches_asteris
     assert end["abandoned"] - start["abandoned"] == _row(final)["abandoned_today"] - base["abandoned_today"] == SHORTS
     streamed = streamed_board(env)
     assert streamed is not None and _row(streamed)["answered_today"] == _row(final)["answered_today"]
+    # Operators' calls handled are app_queue's too, and the day's totals agree with the queue rows.
+    assert _handled(final) - handled == _handled(streamed) - handled == 6
+    for body in (final, streamed):
+        answered = sum(q["answered_today"] for q in body["queues"])
+        assert body["totals"]["by_outcome"].get("answered", 0) == answered
     assert all(o["call"] is None for o in final["operators"])
     assert all(o["call"] is None for o in streamed["operators"])
 
