@@ -1,5 +1,6 @@
 """In Chromium against the real stack: a supervisor sees a live SIPp call on the wallboard, clicks listen, and the
-supervisor's SIPp phone rings (answers into ChanSpy on the operator's leg); stop hangs that leg up."""
+supervisor's SIPp phone rings (answers into ChanSpy on the operator's leg); stop hangs that leg up. Then a forced
+pause from the page reaches app_queue and the operator's console, open in a second browser, says who and why."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from typing import Any, TypeVar
 
 import pytest
 
+from app import names
 from app.settings import PROJECT_DIR
 from tests.e2e import test_supervisor_spy
+from tests.e2e.helpers import queue_members
 from tests.e2e.test_supervisor_spy import SUPERVISOR, Lead
 from tests.e2e.test_transfers import EXTENSION, Desk
 from tests.support.browser import chromium, expect
@@ -73,5 +76,28 @@ def test_given_live_call_when_supervisor_clicks_listen_on_the_wallboard_then_the
         expect(page.locator("#spy-bar")).to_be_hidden()
         wait_until(lambda: _spy_leg(desk) is None, "the supervisor's leg gone")
         assert _off_loop(lambda: desk.together(supervising))  # the call goes on
+
+        # the operator's console in its own browser; the supervisor forces a pause from the wallboard
+        console = browser.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN")
+        console.add_cookies([{"name": "td_session", "value": str(desk.api.headers["Authorization"]).split(" ", 1)[1],
+                              "url": base}])
+        desk_page = console.new_page()
+        desk_page.goto(base + "/console")
+        expect(desk_page.locator("#me-ext")).to_have_text(EXTENSION)
+        page.once("dialog", lambda dialog: dialog.accept("Kèm cặp sau cuộc gọi"))
+        page.click(f"[data-testid=force-pause-{EXTENSION}]")
+        expect(page.locator("#wb-message")).to_have_text("Đã thực hiện.")  # applied: Asterisk answered
+        member = wait_until(lambda: next((m for m in _off_loop(lambda: queue_members(desk.env, names.QUEUE_GENERAL))
+                                          if m.get("Name") == EXTENSION and m.get("Paused") == "1"), None),
+                            f"{EXTENSION} paused in app_queue", timeout=30)
+        assert member["PausedReason"] == "Kèm cặp sau cuộc gọi"
+        notice = desk_page.locator("[data-testid=forced-notice]")
+        expect(notice).to_contain_text("đã buộc bạn TẠM NGHỈ")
+        expect(notice).to_contain_text("Lý do: Kèm cặp sau cuộc gọi")
+        # still on the call, so still "talking"; the pause (and its reason) shows and applies after it
+        expect(page.locator(f"[data-testid=op-{EXTENSION}]")).to_contain_text("(Kèm cặp sau cuộc gọi)")
+        _shot(desk_page, "e2e-console-forced-pause")
+        _shot(page, "e2e-wallboard-forced-pause")
         assert errors == []
+        console.close()
         context.close()
