@@ -52,8 +52,10 @@ def crowded(now: datetime) -> dict[str, Any]:
                             "Queue General: a caller has waited 190 s (threshold 120 s)."),
              "nobody_logged_in": ("Trong giờ làm việc nhưng không có tổng đài viên nào đăng nhập.",
                                   "Working hours, and no operator is logged in."),
-             "agi_fallback": ("IVR chuyển sang phương án dự phòng vì máy chủ AGI không trả lời.",
-                              "The IVR fell back because the AGI server did not answer."),
+             "agi_fallback": ("IVR chuyển sang phương án dự phòng vì máy chủ AGI không trả lời (recording:300 "
+                              "ended /srv/tongdai/wallboard/recordings/2026/11/24/wallboard-1795545526.97-in.raw).",
+                              "The IVR fell back because the AGI server did not answer (recording:300 ended "
+                              "/srv/tongdai/wallboard/recordings/2026/11/24/wallboard-1795545526.97-inbound.raw)."),
              "sla_breach": ("Hồ sơ QN-2026-000123 đã quá hạn xử lý hôm nay.",
                             "Case QN-2026-000123 breached its deadline today.")}
     alerts = [{"id": 10 + i, "kind": kind, "severity": "critical", "message_vi": texts[kind][0],
