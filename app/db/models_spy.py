@@ -32,6 +32,9 @@ class SpySessionRow(Base):
     call_uniqueid: Mapped[str] = mapped_column(String(64), index=True)
     call_linkedid: Mapped[str | None] = mapped_column(String(64), index=True)
     mode: Mapped[str] = mapped_column(String(16))  # listen | whisper | barge
+    # Digits the page sent (PlayDTMF) whose DTMFEnd has not been read back yet, oldest first: read back, they are
+    # the page's own switches (already stored and logged), not the supervisor keying on the phone.
+    page_digits: Mapped[str] = mapped_column(String(16), default="", server_default="")
     state: Mapped[str] = mapped_column(String(16), index=True)  # ringing | spying | ended
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

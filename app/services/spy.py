@@ -231,12 +231,14 @@ async def switch(spying: Spying, who: Who, spy_id: str, mode: str) -> dict[str, 
     if s["mode"] == mode:
         return {**_view(s), "status": "spying"}
 
-    def store(to: str, extra: dict[str, Any]) -> dict[str, Any] | None:
+    def store(to: str, extra: dict[str, Any], digit: str = "") -> dict[str, Any] | None:
         with spying.sessions() as session:
-            row = spy_store.set_mode(session, spy_id, to, _actor(who), spying.clock(), extra)
+            if not digit:
+                spy_store.forget_page_digit(session, spy_id)
+            row = spy_store.set_mode(session, spy_id, to, _actor(who), spying.clock(), extra, digit)
             return spy_store.out(row, "spying") if row is not None else None
 
-    switched = await asyncio.to_thread(store, mode, {"by": "page"})
+    switched = await asyncio.to_thread(store, mode, {"by": "page"}, MODE_DIGITS[mode])
     if switched is None:
         raise SpyEnded(spy_id)
     try:

@@ -3,7 +3,8 @@ and 4/5/6 keyed on the supervisor's phone (DTMFEnd received on their leg) switch
 
 ChanSpy raises no event when its d option changes mode, so the digit ChanSpy reads is what is observed: the
 DTMFEnd Asterisk raises as it reads the digit from the supervisor's leg (manager.conf must grant "dtmf"). The
-page's own switch stores the new mode before it sends its PlayDTMF, so that digit, read back here, changes nothing.
+page's own switch stores the new mode and the digit before it sends its PlayDTMF, so that digit, read back here,
+is recognised as the page's and changes nothing (even after the page switched again meanwhile).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def apply(session: Session, event: dict[str, str], at: datetime) -> bool:
                                               {"spyee": event.get("SpyeeChannel")})
     if kind == "DTMFEnd" and event.get("Direction") == "Received" and event.get("Digit") in DIGIT_MODES:
         row = spy_store.get(session, own) if own else None
-        if row is None:
+        if row is None or spy_store.page_digit_read(session, row.id, event["Digit"]):
             return False
         who = Actor(row.actor, row.role)  # the supervisor keyed it on their own phone
         return spy_store.set_mode(session, row.id, DIGIT_MODES[event["Digit"]], who, at, {"by": "phone"}) is not None

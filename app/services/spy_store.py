@@ -79,15 +79,19 @@ def end(session: Session, spy_id: str, reason: str, who: Actor, now: datetime,
 
 
 def set_mode(session: Session, spy_id: str, mode: str, who: Actor, now: datetime,
-             extra: dict[str, Any] | None = None) -> SpySessionRow | None:
-    """Record a mode switch and log spy_mode; None if the session has ended or already is in that mode. Commits."""
-    row = session.get(SpySessionRow, spy_id)
+             extra: dict[str, Any] | None = None, page_digit: str = "") -> SpySessionRow | None:
+    """Record a mode switch and log spy_mode; None if the session has ended or already is in that mode. Commits.
+
+    page_digit: the digit the page is about to send for it, kept until its DTMFEnd is read back.
+    """
+    row = session.get(SpySessionRow, spy_id, populate_existing=True)  # fresh: sessions keep objects
     if row is None or row.state == ENDED or row.mode == mode:
         return None
     changed = session.execute(update(SpySessionRow)
                               .where(SpySessionRow.id == spy_id, SpySessionRow.state != ENDED,
                                      SpySessionRow.mode == row.mode)
-                              .values(mode=mode).execution_options(synchronize_session=False))
+                              .values(mode=mode, page_digits=(row.page_digits + page_digit)[-16:])
+                              .execution_options(synchronize_session=False))
     if getattr(changed, "rowcount", 0) != 1:
         session.rollback()
         return None
@@ -114,7 +118,7 @@ def spying(session: Session, spy_id: str, channel: str | None) -> bool:
 
 def call_linkedid(session: Session, spy_id: str) -> str | None:
     """The spied call's linkedid (its caller's uniqueid when unknown): a supervision recording belongs to that call."""
-    row = session.get(SpySessionRow, spy_id)
+    row = session.get(SpySessionRow, spy_id, populate_existing=True)  # fresh: sessions keep objects
     if row is None:
         return None
     return row.call_linkedid or row.call_uniqueid
@@ -125,3 +129,28 @@ def learn_channel(session: Session, spy_id: str, channel: str) -> None:
     session.execute(update(SpySessionRow).where(SpySessionRow.id == spy_id)
                     .values(supervisor_channel=channel).execution_options(synchronize_session=False))
     session.commit()
+
+
+def page_digit_read(session: Session, spy_id: str, digit: str) -> bool:
+    """A digit read on the supervisor's leg: True if it is the page's oldest one not yet read back (now forgotten).
+
+    Digits are read in the order they were sent, so any other digit means the page's were lost (an event missed
+    while the app was down): they are forgotten and this one is the supervisor's own. Commits when it changes.
+    """
+    row = session.get(SpySessionRow, spy_id, populate_existing=True)  # fresh: sessions keep objects
+    if row is None or not row.page_digits:
+        return False
+    mine = row.page_digits.startswith(digit)
+    session.execute(update(SpySessionRow).where(SpySessionRow.id == spy_id)
+                    .values(page_digits=row.page_digits[1:] if mine else "")
+                    .execution_options(synchronize_session=False))
+    session.commit()
+    return mine
+
+
+def forget_page_digit(session: Session, spy_id: str) -> None:
+    """The page's digit could not be sent: it will never be read back. Commits."""
+    row = session.get(SpySessionRow, spy_id, populate_existing=True)  # fresh: sessions keep objects
+    if row is not None and row.page_digits:
+        row.page_digits = row.page_digits[:-1]
+        session.commit()

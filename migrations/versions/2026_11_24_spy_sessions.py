@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column('call_uniqueid', sa.String(length=64), nullable=False),
         sa.Column('call_linkedid', sa.String(length=64), nullable=True),
         sa.Column('mode', sa.String(length=16), nullable=False),
+        sa.Column('page_digits', sa.String(length=16), server_default='', nullable=False),
         sa.Column('state', sa.String(length=16), nullable=False),
         sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),

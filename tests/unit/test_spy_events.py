@@ -121,3 +121,26 @@ def test_given_live_session_when_its_leg_is_gone_at_resync_then_ended_however_yo
     bench.ami.bridges.pop(SUPERVISOR)  # hung up while no event reached the app
     assert bench.run(spy.reconcile(bench.restarted())) == [spy_id]
     assert bench.row(spy_id).end_reason == "gone"
+
+
+def test_given_page_switches_twice_when_both_digits_are_read_back_late_then_no_phone_switch_logged(
+        bench: Bench) -> None:
+    spy_id = started(bench)
+    bench.run(spy.switch(bench.spying, bench.lead, spy_id, "whisper"))
+    bench.run(spy.switch(bench.spying, bench.lead, spy_id, "listen"))
+    for digit in "54":
+        feed(bench, Event="DTMFEnd", Channel=SUPERVISOR, Uniqueid=spy_id, Digit=digit, Direction="Received")
+    assert bench.row(spy_id).mode == "listen" and bench.row(spy_id).page_digits == ""
+    assert [(a, d["mode"], d.get("by")) for a, _, d in bench.log()] == [
+        ("spy_start", "listen", None), ("spy_mode", "whisper", "page"), ("spy_mode", "listen", "page")]
+
+
+def test_given_page_digit_lost_when_supervisor_keys_another_then_phone_switch_counts_and_lost_digit_forgotten(
+        bench: Bench) -> None:
+    spy_id = started(bench)
+    bench.run(spy.switch(bench.spying, bench.lead, spy_id, "barge"))  # its DTMFEnd never reaches the app
+    feed(bench, Event="DTMFEnd", Channel=SUPERVISOR, Uniqueid=spy_id, Digit="5", Direction="Received")
+    feed(bench, Event="DTMFEnd", Channel=SUPERVISOR, Uniqueid=spy_id, Digit="6", Direction="Received")
+    assert bench.row(spy_id).mode == "barge" and bench.row(spy_id).page_digits == ""
+    assert [(d["mode"], d.get("by")) for a, _, d in bench.log() if a == "spy_mode"] == [
+        ("barge", "page"), ("whisper", "phone"), ("barge", "phone")]

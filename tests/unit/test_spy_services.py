@@ -142,7 +142,7 @@ def test_given_digit_not_sent_when_mode_switched_then_mode_back_and_both_steps_l
     bench.ami.refuse.add("PlayDTMF")
     with pytest.raises(ActionRefused):
         bench.run(spy.switch(bench.spying, bench.lead, out["spy_id"], "barge"))
-    assert bench.row(out["spy_id"]).mode == "listen"
+    assert (bench.row(out["spy_id"]).mode, bench.row(out["spy_id"]).page_digits) == ("listen", "")
     assert [(a, d["mode"]) for a, _, d in bench.log()] == [("spy_start", "listen"), ("spy_mode", "barge"),
                                                            ("spy_mode", "listen")]
 
