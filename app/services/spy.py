@@ -208,11 +208,11 @@ def _load(spying: Spying, spy_id: str) -> dict[str, Any]:
         row = spy_store.get(session, spy_id)
         if row is None:
             raise SpyNotFound(spy_id)
-        return {**spy_store.out(row), "state": row.state, "started": row.started_at}
+        return {**spy_store.out(row), "state": row.state}
 
 
 def _view(s: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in s.items() if k not in ("state", "started")}
+    return {k: v for k, v in s.items() if k != "state"}
 
 
 async def switch(spying: Spying, who: Who, spy_id: str, mode: str) -> dict[str, Any]:
@@ -223,10 +223,10 @@ async def switch(spying: Spying, who: Who, spy_id: str, mode: str) -> dict[str, 
     s = await asyncio.to_thread(_load, spying, spy_id)
     if s["state"] == spy_store.ENDED:
         raise SpyEnded(spy_id)
-    mine = (await channels.snapshot(spying.send)).by_uniqueid(spy_id)
+    snap = await channels.snapshot(spying.send)
+    mine = snap.by_uniqueid(spy_id)
     if mine is None:
-        if not _young(spying, s["started"]):
-            await asyncio.to_thread(_end, spying, spy_id, "gone", spy_store.SYSTEM, {"noticed_after_hangup": True})
+        await reconcile(spying, snap)  # ends it (logged) unless it may still be about to ring
         raise SpyEnded(spy_id)
     if s["mode"] == mode:
         return {**_view(s), "status": "spying"}
