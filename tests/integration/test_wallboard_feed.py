@@ -1,5 +1,5 @@
 """WebSocket /wallboard/ws with a real Redis: "ready" first, live frames in order, replay after ?last=, entries that
-are not ours skipped, another site's page refused."""
+are not ours skipped, another site's page refused, a ping on a quiet stream."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from app.db import migrate
 from app.db.session import make_engine, session_factory
 from app.ops.redis_server import RedisServer
 from app.services import users
-from app.web.wallboard_feed.routes import STREAM
+from app.web.wallboard_feed.routes import HEARTBEAT_S, STREAM
 from tests.support.api_app import PASSWORD
 from tests.support.browser import free_port, web_app
 from tests.support.services import unavailable
@@ -111,3 +111,9 @@ def test_given_another_sites_page_when_opening_the_socket_then_refused(feed: Fee
     with pytest.raises((InvalidStatus, WebSocketException)), \
             connect(url, open_timeout=30, additional_headers={"Origin": "http://evil.example"}) as sock:
         sock.recv(timeout=10)
+
+
+def test_given_a_quiet_stream_when_nothing_happens_then_the_socket_still_pings(feed: Feed) -> None:
+    with feed.open() as sock:
+        assert _recv(sock)["kind"] == "ready"
+        assert json.loads(sock.recv(timeout=HEARTBEAT_S + 20)) == {"kind": "ping"}  # a calm board, a live link

@@ -1,8 +1,10 @@
 """In Chromium: alerts reach the wallboard live with their text (vi/en) and local time; the page survives its
-WebSocket being killed (later frames arrive without a reload) and says plainly when nothing updates any more."""
+WebSocket being killed (later frames arrive without a reload) or going silent, and says plainly when nothing updates
+any more."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -159,4 +161,30 @@ def test_given_neither_socket_nor_server_answers_then_the_page_says_the_board_is
         expect(page.locator("#wallboard")).to_have_attribute("data-stale", "no")
         board.push({"kind": "operator", "operator": _operator("1002", "talking", datetime.now(UTC))})
         expect(page.locator("[data-testid=op-1002]")).to_have_attribute("data-state", "talking")
+        assert errors == []
+
+
+def test_given_a_socket_that_goes_silent_when_no_ping_comes_then_the_page_drops_it_and_opens_another(
+        board: Board) -> None:
+    opened: list[Any] = []
+
+    def silent(ws: Any) -> None:
+        """The first socket says "ready" and then nothing, like a link that died without closing; later ones relay."""
+        opened.append(ws)
+        if len(opened) == 1:
+            ws.send(json.dumps({"kind": "ready", "stream_id": "0-0"}))
+        else:
+            ws.connect_to_server()
+
+    with chromium() as browser:
+        page, errors = _page(browser, board.base, "/wallboard")
+        page.route_web_socket("**/wallboard/ws*", silent)
+        _sign_in(page, board.base, "/wallboard")
+        expect(page.locator("#link-state")).to_have_attribute("data-link", "live")  # "ready" on the silent one
+        # about 40 s without a frame or a ping: dropped, polling meanwhile (Playwright's waits run the route handler)
+        expect(page.locator("#link-state")).not_to_have_attribute("data-link", "live", timeout=90_000)
+        expect(page.locator("#link-state")).to_have_attribute("data-link", "live")
+        assert len(opened) >= 2
+        board.push({"kind": "operator", "operator": _operator("1001", "talking", datetime.now(UTC))})
+        expect(page.locator("[data-testid=op-1001]")).to_have_attribute("data-state", "talking")
         assert errors == []

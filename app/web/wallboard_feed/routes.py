@@ -1,7 +1,8 @@
 """WebSocket /wallboard/ws: replays td:wallboard after the client's last id (or from now), then XREAD BLOCK live.
 
 Each stream entry holds one field "data" (JSON, shapes in app.services.wallboard*); the client receives it with the
-entry's id added as "stream_id", so after a reconnect it asks again with ?last=<id> and misses nothing.
+entry's id added as "stream_id", so after a reconnect it asks again with ?last=<id> and misses nothing. A quiet
+stream still sends {"kind": "ping"} every HEARTBEAT_S, so the page can tell a calm board from a dead link.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +28,7 @@ router = APIRouter()
 STREAM = "td:wallboard"
 BLOCK_MS = 1000  # under the Redis client's 2 s socket timeout
 REPLAY_LIMIT = 2000
+HEARTBEAT_S = 15  # the page gives up on a socket that said nothing for 40 s (wallboard-feed.js)
 
 
 def _role(ws: WebSocket, token: str) -> str:
@@ -107,6 +110,7 @@ async def _pump(ws: WebSocket, last: str | None) -> None:
                 frame = message(_id(sid), fields)
                 if frame is not None:
                     await ws.send_json(frame)
+        said = time.monotonic()
         while True:
             answer = await redis.xread({STREAM: cursor}, count=200, block=BLOCK_MS)
             for _stream, entries in answer or ():
@@ -115,6 +119,10 @@ async def _pump(ws: WebSocket, last: str | None) -> None:
                     frame = message(cursor, fields)
                     if frame is not None:
                         await ws.send_json(frame)
+                        said = time.monotonic()
+            if time.monotonic() - said >= HEARTBEAT_S:
+                await ws.send_json({"kind": "ping"})
+                said = time.monotonic()
     except (RedisError, OSError) as exc:
         log.warning("wallboard: Redis failed (%s), client falls back to polling", exc)
         await _degraded(ws)

@@ -6,7 +6,8 @@
   const { $, T, api, S } = W;
   const POLL_MS = 2000;
   const WS_RETRY_MS = 3000;
-  const LINK = { sock: null, buffer: null, poller: null, retry: null };
+  const SILENCE_MS = 40000; // the server pings every 15 s: a socket quiet for longer is dead, drop it
+  const LINK = { sock: null, buffer: null, poller: null, retry: null, heard: 0 };
 
   function setLink(state) {
     const pill = $("link-state");
@@ -52,6 +53,8 @@
   }
 
   function onFrame(sock, frame) {
+    LINK.heard = Date.now();
+    if (frame.kind === "ping") { S.lastOk = Date.now(); return; }
     if (frame.kind === "ready") { LINK.buffer = []; setLink("live"); catchUp(sock); return; }
     if (frame.kind === "degraded") { sock.close(); return; }
     S.lastOk = Date.now();
@@ -73,7 +76,7 @@
       return;
     }
     LINK.sock = sock;
-    sock.onopen = () => stopPolling();
+    sock.onopen = () => { LINK.heard = Date.now(); stopPolling(); };
     sock.onmessage = (message) => {
       let frame = null;
       try { frame = JSON.parse(message.data); } catch (err) { return; }
@@ -102,6 +105,20 @@
     clearInterval(LINK.poller);
     LINK.poller = null;
   }
+
+  /** A link that went silent (no frame, no ping) is dropped at once (a dead peer may never finish the close):
+   *  polling starts and a new socket is tried. */
+  function watch() {
+    const sock = LINK.sock;
+    if (!sock || sock.readyState !== WebSocket.OPEN || Date.now() - LINK.heard <= SILENCE_MS) return;
+    sock.onmessage = null;
+    sock.onclose = null;
+    LINK.sock = null;
+    LINK.buffer = null;
+    sock.close();
+    down();
+  }
+  setInterval(watch, 5000);
 
   W.connect = connect;
   W.showFeed = showFeed;
