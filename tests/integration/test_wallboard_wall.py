@@ -24,13 +24,13 @@ RAW = re.compile(r"\bwb\.|\bcon\.|\bq-(admin|social|infra|invest|general|urgent)
                  r"\bqueue_wait\b|\bsla_breach\b")
 
 
-def crowded(now: datetime) -> dict[str, Any]:
+def crowded(now: datetime, staff: int = 100) -> dict[str, Any]:
     """6 queues, 100 operators (1001..1100), 100 live calls: 70 talking to an operator, 30 waiting in the queues."""
     queues = [{"queue": q, "waiting": 5, "longest_wait_s": 95 + i, "logged_in": 16, "available": 2,
                "answered_today": 412 + i, "abandoned_today": 37, "service_level_pct": 78.4, "asa_s": 14.2}
               for i, q in enumerate(names.QUEUES)]
     calls, operators = [], []
-    for n in range(100):
+    for n in range(staff):
         ext, state = str(1001 + n), STATES[n % len(STATES)]
         call = None
         if state == "talking" and len([c for c in calls if c["state"] == "talking"]) < 70:
@@ -158,6 +158,7 @@ def test_given_a_1366x768_desk_when_the_wallboard_opens_then_it_is_usable_and_en
 
         page.click("#lang-switch")  # one click to English (the header; on the wall the bar has it)
         expect(page).to_have_title("Live wallboard · 1022 Hotline")
+        expect(page.locator("#link-state")).to_have_attribute("data-link", "live")
         board.push({"kind": "snapshot", "snapshot": crowded(datetime.now(UTC))})
         expect(page.locator("#ops-body tr")).to_have_count(100)
         expect(page.locator("[data-testid=op-1004]")).to_contain_text("Paused (Meal)")
@@ -167,3 +168,16 @@ def test_given_a_1366x768_desk_when_the_wallboard_opens_then_it_is_usable_and_en
         _shot(page, "desk-1366x768-en")
         page.click("[data-testid=full-toggle]")
         expect(page.locator("[data-testid=wb-lang]")).to_have_attribute("href", re.compile(r"full=1"))
+
+
+def test_given_140_operators_when_shown_on_the_wall_then_denser_tiles_still_fit_one_screen(board: Board) -> None:
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1920, "height": 1080}, locale="vi-VN")
+        _sign_in(page, board.base, "/wallboard?full=1")
+        expect(page.locator("#link-state")).to_have_attribute("data-link", "live")
+        board.push({"kind": "snapshot", "snapshot": crowded(datetime.now(UTC), staff=140)})
+        expect(page.locator("#ops-body tr")).to_have_count(140)
+        expect(page.locator("table.ops")).to_have_class(re.compile(r"\bdense\b"))
+        got = _layout(page)
+        _shot(page, "wall-1920x1080-140-operators")
+        assert got["scrollHeight"] <= got["innerHeight"] and got["lowest"] <= 1080 and got["clipped"] == [], got

@@ -181,6 +181,16 @@
     list.append(el("li", { class: "more", "data-testid": "more" }, T("wb.more", { n: items.length - keep })));
   }
 
+  /** On the wall, more operators than the tiles hold (over ~110 at 1080p): denser tiles without the call line. */
+  function fitTiles() {
+    const table = $("ops-body").closest("table");
+    table.classList.remove("dense");
+    const panel = table.parentElement;
+    if (document.body.classList.contains("wall") && panel.scrollHeight > panel.clientHeight) {
+      table.classList.add("dense");
+    }
+  }
+
   let pending = false;
   /** Draw at most once per animation frame: a burst of 100 deltas costs one redraw. */
   function draw() {
@@ -191,7 +201,7 @@
       drawQueues(); drawOperators(); drawCalls(); drawTotals(); drawAlerts();
       $("as-of").textContent = S.asOf ? new Date(S.asOf).toLocaleTimeString(LANG === "en" ? "en-GB" : "vi-VN") : "…";
       W.showFeed();
-      fitList($("alerts")); fitList($("calls")); // last: they measure the final layout
+      fitTiles(); fitList($("alerts")); fitList($("calls")); // last: they measure the final layout
     });
   }
 
