@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,22 +20,24 @@ from app.services.wallboard_live import Live
 OVERDUE = "overdue"
 
 
-def drafts(session: Session, live: Live, wait_threshold_s: int, now: datetime) -> list[wb.AlertDraft]:
-    """Every alert that holds now: long waits (only from a real reading), nobody logged in, SLA breaches today."""
+def drafts(session: Session, live: Live, wait_threshold_s: int, now: datetime,
+           tz: ZoneInfo = LOCAL_TZ) -> list[wb.AlertDraft]:
+    """Every alert that holds now: long waits (only from a real reading), nobody logged in, SLA breaches today
+    (the day and the hour are local to tz)."""
     out = wb.queue_wait_alerts(live.queues.values(), wait_threshold_s) if live.ok else []
     working = cal.is_working(calendar_store.load_calendar(session, now), now)
-    hour_key = now.astimezone(LOCAL_TZ).strftime("%Y-%m-%dT%H")
+    hour_key = now.astimezone(tz).strftime("%Y-%m-%dT%H")
     out += wb.nobody_logged_in_alert(operator_facts(session), working, hour_key)
     codes = session.scalars(select(Case.code).join(CaseEventRecord, CaseEventRecord.case_id == Case.id)
-                            .where(CaseEventRecord.to_status == OVERDUE, CaseEventRecord.at >= day_start(now))
+                            .where(CaseEventRecord.to_status == OVERDUE, CaseEventRecord.at >= day_start(now, tz))
                             .distinct())
     out += wb.sla_breach_alerts(sorted(codes))
     return out
 
 
-def _keys_today(session: Session, now: datetime) -> set[str]:
+def _keys_today(session: Session, now: datetime, tz: ZoneInfo) -> set[str]:
     keys = set()
-    for detail in session.scalars(select(Alert.detail).where(Alert.created_at >= day_start(now),
+    for detail in session.scalars(select(Alert.detail).where(Alert.created_at >= day_start(now, tz),
                                                              Alert.uniqueid.is_(None))):
         try:
             keys.add(str(json.loads(detail or "")["key"]))
@@ -43,9 +46,10 @@ def _keys_today(session: Session, now: datetime) -> set[str]:
     return keys
 
 
-def store_new(session: Session, found: list[wb.AlertDraft], now: datetime) -> list[Alert]:
+def store_new(session: Session, found: list[wb.AlertDraft], now: datetime,
+              tz: ZoneInfo = LOCAL_TZ) -> list[Alert]:
     """Store the drafts not stored yet today (commits); a queue wait alert is raised once per queue per day."""
-    known = _keys_today(session, now)
+    known = _keys_today(session, now, tz)
     rows = []
     for d in found:
         if d.key in known:

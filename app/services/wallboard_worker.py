@@ -128,7 +128,7 @@ class WallboardWorker:
                 self.ops = {o.extension: o for o in wallboard.operator_facts(session)}
             if live is not None:
                 wallboard_alerts.store_new(session, wallboard_alerts.drafts(
-                    session, live, self.settings.alert_queue_wait_s, now), now)
+                    session, live, self.settings.alert_queue_wait_s, now, self.tz), now, self.tz)
             if live is not None or changes.alerts:
                 newest = self.alerts[0]["id"] if self.alerts else 0
                 fresh = wallboard.alerts_since(session, day, after_id=newest, limit=ALERTS_KEPT)

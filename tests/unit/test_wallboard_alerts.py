@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -58,3 +59,16 @@ def test_given_ami_down_when_checked_then_no_queue_wait_alert_from_stale_figures
     with w.sessions() as s:
         stale = Live(ok=False, queues={"q-general": LiveQueue("q-general", 3, 999)})
         assert "queue_wait" not in {d.kind for d in wallboard_alerts.drafts(s, stale, 60, WEDNESDAY_10H)}
+
+
+def test_given_a_queue_wait_alert_before_local_midnight_when_checked_after_it_then_the_day_is_the_settings_zone(
+        tmp_path: Path) -> None:
+    w = _world(tmp_path)
+    late = datetime(2026, 11, 25, 16, 50, tzinfo=UTC)  # 23:50 in Vietnam; 00:10 there is the next day, UTC's same day
+    live = Live(ok=True, queues={"q-general": LiveQueue("q-general", 1, 999)})
+    with w.sessions() as s:
+        waits = [d for d in wallboard_alerts.drafts(s, live, 60, late) if d.kind == "queue_wait"]
+        assert len(wallboard_alerts.store_new(s, waits, late)) == 1
+        after = late + timedelta(minutes=20)
+        assert wallboard_alerts.store_new(s, waits, after, ZoneInfo("UTC")) == []
+        assert len(wallboard_alerts.store_new(s, waits, after, ZoneInfo("Asia/Ho_Chi_Minh"))) == 1
