@@ -43,6 +43,7 @@ i18n.register({
     "aud.kind.callback": ("Gọi lại", "Call-back"),
     "aud.kind.agency_leg": ("Trao đổi với cơ quan", "Consultation with the agency"),
     "aud.kind.voicemail": ("Lời nhắn", "Voice message"),
+    "aud.kind.supervision": ("Giám sát nghe xen", "Supervisor listening in"),
     "aud.player_title": ("Bản ghi âm", "Recording"),
     "aud.back": ("← Quay lại tìm kiếm", "← Back to the search"),
     "aud.case_status": ("Trạng thái hồ sơ", "Case status"),
