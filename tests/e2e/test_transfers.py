@@ -62,7 +62,17 @@ class Desk:
             if call and me and them and me.get("BridgeId") and me["BridgeId"] == them.get("BridgeId"):
                 return call.uniqueid
             return None
-        return wait_until(bridged, f"{caller} answered by {EXTENSION}", timeout=60)
+        # Long enough for the IVR's own fallback: a key lost under load still reaches the general queue after the
+        # menu's attempts (ivr/menu.toml on_fail), so the call is answered, only later.
+        try:
+            return wait_until(bridged, f"{caller} answered by {EXTENSION}", timeout=150)
+        except AssertionError as error:
+            call = call_of(self.env, caller)
+            fields = ("uniqueid", "agi_status", "queue", "topic", "operator", "outcome")
+            seen = call and {k: getattr(call, k) for k in fields}
+            members = queue_members(self.env, names.QUEUE_GENERAL)
+            raise AssertionError(f"{error}\ncall row: {seen}\nchannels: {self.channels()}\n"
+                                 f"members of {names.QUEUE_GENERAL}: {members}") from None
 
     def case_for(self, uniqueid: str) -> str:
         response = self.api.post("/api/cases", json={
@@ -140,10 +150,10 @@ def desk(env: Env) -> Iterator[Desk]:
 @pytest.fixture
 def on_call(desk: Desk) -> Iterator[tuple[str, list[SippRun]]]:
     """A caller (keying 0, then talking) answered by the operator; yields its uniqueid and the SIPp runs to stop."""
-    uas = desk.phone.answer(timeout_s=120)
+    uas = desk.phone.answer(timeout_s=300)
     desk.ready()
     number = new_caller()
-    runs = [uas, talking_caller(desk.env.sipp, "1022", number, "0", talk_s=60)]
+    runs = [uas, talking_caller(desk.env.sipp, "1022", number, "0", talk_s=180, timeout_s=240)]
     try:
         yield desk.answered_call(number), runs
     finally:
