@@ -18,6 +18,7 @@ from app.db.models import Alert, Call, Operator
 from app.domain import wallboard as wb
 from app.domain.wallboard_day import DayTally
 from app.services.wallboard_live import Live
+from recordings import alarms
 
 log = logging.getLogger("wallboard")
 STREAM = "td:wallboard"
@@ -67,8 +68,28 @@ def operator_facts(session: Session) -> list[wb.OperatorFact]:
             for o in session.scalars(select(Operator))]
 
 
+# Alerts other parts store without words of their own (kind -> severity, Vietnamese, English); {detail} is the row's.
+STORED_ALERTS = {
+    names.ALERT_AGI_FAILED: ("critical", "IVR chuyển sang phương án dự phòng vì máy chủ AGI không trả lời ({detail}).",
+                             "The IVR fell back because the AGI server did not answer ({detail})."),
+    alarms.MISSING: ("critical", "Mất tệp ghi âm ({detail}). Báo quản trị viên kiểm tra kho ghi âm.",
+                     "A recording's file is missing ({detail}). Ask the administrator to check the store."),
+    alarms.HASH_MISMATCH: ("critical", "Tệp ghi âm bị thay đổi trước khi chuyển đổi ({detail}). Báo quản trị viên.",
+                           "A recording changed before it was converted ({detail}). Tell the administrator."),
+    alarms.DISK_FULL: ("critical", "Ổ đĩa ghi âm đầy ({detail}). Cuộc gọi vẫn được ghi tạm; báo quản trị viên ngay.",
+                       "The recordings disk is full ({detail}). Calls are kept in Asterisk's folder; tell the "
+                       "administrator now."),
+    alarms.DISK_OK: ("info", "Ổ đĩa ghi âm đã có chỗ trống trở lại ({detail}).",
+                     "The recordings disk has room again ({detail})."),
+    alarms.ORPHAN: ("warning", "Có tệp ghi âm không thuộc cuộc gọi nào ({detail}).",
+                    "A recording file belongs to no call ({detail})."),
+    alarms.CONVERT_FAILED: ("warning", "Không chuyển đổi được tệp ghi âm ({detail}); bản gốc vẫn được giữ.",
+                            "A recording could not be converted ({detail}); the original is kept."),
+}
+
+
 def alert_out(row: Alert) -> dict[str, Any]:
-    """An alerts row for the wallboard; ours keep their messages in detail (JSON), TdAlert rows do not."""
+    """An alerts row for the wallboard; ours keep their messages in detail (JSON), other parts' rows get theirs here."""
     try:
         detail = json.loads(row.detail or "")
     except ValueError:
@@ -78,9 +99,11 @@ def alert_out(row: Alert) -> dict[str, Any]:
         return {"id": row.id, "kind": row.kind, "severity": detail.get("severity", "warning"),
                 "message_vi": detail.get("message_vi", ""), "message_en": detail.get("message_en", ""),
                 "at": at.isoformat() if at else None, "detail": detail.get("detail", {})}
-    return {"id": row.id, "kind": ALERT_KINDS.get(row.kind, row.kind), "severity": "critical",
-            "message_vi": f"IVR chuyển sang phương án dự phòng vì máy chủ AGI không trả lời ({row.detail or ''}).",
-            "message_en": f"The IVR fell back because the AGI server did not answer ({row.detail or ''}).",
+    severity, vi, en = STORED_ALERTS.get(row.kind, ("warning", "Cảnh báo hệ thống {kind} ({detail}).",
+                                                    "System alert {kind} ({detail})."))
+    words = {"detail": row.detail or "", "kind": row.kind}
+    return {"id": row.id, "kind": ALERT_KINDS.get(row.kind, row.kind), "severity": severity,
+            "message_vi": vi.format(**words), "message_en": en.format(**words),
             "at": at.isoformat() if at else None, "detail": {"uniqueid": row.uniqueid, "raw": row.detail}}
 
 

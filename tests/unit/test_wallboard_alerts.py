@@ -6,13 +6,18 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
+import app.web.wallboard.strings  # noqa: F401  (registers the page's texts)
+from app import names
 from app.db.models import Alert, Case
 from app.db.models_cases import CaseEventRecord
 from app.domain.wallboard import LiveQueue
 from app.services import operators, wallboard_alerts
+from app.services.wallboard import STORED_ALERTS, alert_out
 from app.services.wallboard_live import Live
+from app.web.common import i18n
 from tests.support.case_data import World, build_world
 
 WEDNESDAY_10H = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # 10:00 in Vietnam, a working Wednesday (24th is a holiday)
@@ -72,3 +77,15 @@ def test_given_a_queue_wait_alert_before_local_midnight_when_checked_after_it_th
         after = late + timedelta(minutes=20)
         assert wallboard_alerts.store_new(s, waits, after, ZoneInfo("UTC")) == []
         assert len(wallboard_alerts.store_new(s, waits, after, ZoneInfo("Asia/Ho_Chi_Minh"))) == 1
+
+
+@pytest.mark.parametrize("kind", [*STORED_ALERTS, "something_new"])
+def test_given_an_alert_stored_by_another_part_when_shown_then_it_has_its_own_words_and_a_page_label(
+        kind: str) -> None:
+    shown = alert_out(Alert(id=7, kind=kind, uniqueid="1700.1", detail="recording:12 x",
+                            created_at=WEDNESDAY_10H))
+    assert "recording:12 x" in shown["message_vi"] and "recording:12 x" in shown["message_en"]
+    if kind != "something_new":
+        assert "AGI" not in shown["message_en"] or kind == names.ALERT_AGI_FAILED
+        label = f"wb.alert.{shown['kind']}"
+        assert i18n.text("vi", label) != label and i18n.text("en", label) != label

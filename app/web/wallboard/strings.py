@@ -113,6 +113,12 @@ i18n.register({
     "wb.alert.nobody_logged_in": ("Không ai trực", "Nobody logged in"),
     "wb.alert.agi_fallback": ("IVR dự phòng", "IVR fallback"),
     "wb.alert.sla_breach": ("Quá hạn", "SLA breach"),
+    "wb.alert.recording_missing_file": ("Mất tệp ghi âm", "Recording missing"),
+    "wb.alert.recording_hash_mismatch": ("Ghi âm bị sửa", "Recording altered"),
+    "wb.alert.recordings_disk_full": ("Đầy ổ ghi âm", "Recordings disk full"),
+    "wb.alert.recordings_disk_ok": ("Ổ ghi âm ổn", "Recordings disk OK"),
+    "wb.alert.recording_orphan_file": ("Tệp ghi âm lạ", "Stray recording file"),
+    "wb.alert.recording_convert_failed": ("Lỗi chuyển đổi", "Conversion failed"),
     # queue names (app.names.QUEUES), one per skill
     "wb.q.q-admin": ("Thủ tục hành chính", "Administration"),
     "wb.q.q-social": ("Kinh tế - xã hội", "Social services"),
