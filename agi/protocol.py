@@ -14,6 +14,8 @@ log = logging.getLogger("agi")
 
 HEADER_TIMEOUT = 5.0
 COMMAND_TIMEOUT = 10.0
+# Asterisk's headers are about 1 KiB; a peer that sends far more without the blank line is not Asterisk.
+MAX_HEADER_BYTES = 64 * 1024
 
 
 class AgiHangup(Exception):
@@ -61,6 +63,8 @@ class Application(fast_agi.Application):
             if not chunk:  # the client went away before sending its headers
                 return None
             buffer += chunk
+            if len(buffer) > MAX_HEADER_BYTES and b"\n\n" not in buffer:
+                return None
         head = buffer.split(b"\n\n", 1)[0].decode(self.default_encoding, "replace")
         return OrderedDict(line.split(": ", 1) for line in head.split("\n") if ": " in line)
 
