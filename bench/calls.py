@@ -1,7 +1,11 @@
 """SIPp load benchmark: N concurrent callers through the IVR into the queues, answered by SIPp operators.
 
-Prints calls offered/answered/failed, peak concurrent calls, AGI latency percentiles and Asterisk CPU
-seconds per call, for the IVR and for a bare baseline (same Asterisk, trivial AGI route, same queues).
+A caller counts as served only when an operator answered that caller's call (Asterisk's AgentConnect on the
+caller's channel, read on the bench's own AMI session). Per phase (the IVR, and a bare baseline: same Asterisk,
+trivial AGI route, same queues and recording) it prints callers served, INVITE -> operator answer and time in
+the IVR (p50/p99), callers never served by where they ended, AGI latency percentiles and Asterisk CPU seconds
+per call. It exits non-zero when any caller was not served. --busy runs the same load while CPU-bound processes,
+niced as the stack's background workers are, keep every core busy.
 """
 
 from __future__ import annotations
@@ -10,22 +14,20 @@ import argparse
 import json
 import os
 import shutil
-import statistics
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import func, select  # noqa: E402
-
 from app import names  # noqa: E402
-from app.db.models import Call  # noqa: E402
-from app.db.session import make_engine, session_factory  # noqa: E402
 from app.ops.stack import Stack  # noqa: E402
 from app.settings import Settings  # noqa: E402
+from bench import busy  # noqa: E402
+from bench.ami_watch import AmiWatch  # noqa: E402
+from bench.served import Tracker, percentile  # noqa: E402
 from tests.support.sipp import Sipp, caller_scenario, register_many  # noqa: E402
 
 OPERATOR_IP, OPERATOR_PORT = "127.0.0.4", 15090
@@ -38,26 +40,29 @@ TICKS = os.sysconf("SC_CLK_TCK")
 @dataclass
 class Phase:
     name: str
-    offered: int = 0
-    ok: int = 0
-    failed: int = 0
-    answered: int = 0
+    tracker: Tracker
+    sip_failed: int = 0
     peak: int = 0
     cpu_s: float = 0.0
-    agi_ms: list[float] | None = None
+    agi_ms: list[float] = field(default_factory=list)
 
-    def pct(self, q: float) -> float:
-        data = sorted(self.agi_ms or [0.0])
-        return data[min(len(data) - 1, int(q * len(data)))]
+    @property
+    def offered(self) -> int:
+        return len(self.tracker.callers)
+
+    @property
+    def unserved(self) -> int:
+        return self.offered - len(self.tracker.served)
+
+
+def caller_numbers(phase_digit: int, route_index: int, count: int) -> list[str]:
+    """Every caller of a run has its own number, so AMI events say exactly whose call an operator answered."""
+    return [f"09{phase_digit}{route_index}{n:06d}" for n in range(count)]
 
 
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-def register_operators(stack: Stack, sipp: Sipp, extensions: list[str]) -> None:
-    register_many(sipp, stack.secrets["operators"], extensions, OPERATOR_IP, OPERATOR_PORT)
 
 
 def watch_peak(stack: Stack, stop: threading.Event, out: list[int]) -> None:
@@ -82,60 +87,86 @@ def agi_latencies(log: Path, since: int, route: str) -> list[float]:
     return values
 
 
-def run_phase(stack: Stack, sipp: Sipp, name: str, number: str, routes: tuple[str, ...], calls: int,
-              rate: float, hold_ms: int, sessions: object) -> Phase:
+def agi_logs(stack: Stack) -> list[Path]:
+    return sorted(stack.log_dir.glob("agi*.log"))
+
+
+def run_phase(stack: Stack, sipp: Sipp, ami: AmiWatch, name: str, digit: int, number: str,
+              routes: tuple[str, ...], calls: int, rate: float, hold_ms: int) -> Phase:
     assert stack.asterisk is not None
-    phase = Phase(name=name, offered=calls)
+    share = [calls // len(routes) + (1 if i < calls % len(routes) else 0) for i in range(len(routes))]
+    numbers = [caller_numbers(digit, i, count) for i, count in enumerate(share)]
+    phase = Phase(name=name, tracker=Tracker(n for group in numbers for n in group))
+    ami.watch(phase.tracker)
     pid = int(stack.asterisk.pid_file.read_text())
-    agi_log = stack.log_dir / "agi.log"
-    log_from = agi_log.stat().st_size
+    logs_from = {log: log.stat().st_size for log in agi_logs(stack)}
     cpu0 = cpu_seconds(pid)
-    with sessions() as session:  # type: ignore[operator]
-        calls0 = session.scalar(select(func.count()).select_from(Call).where(Call.operator.is_not(None)))
     peaks: list[int] = []
     stop = threading.Event()
     watcher = threading.Thread(target=watch_peak, args=(stack, stop, peaks), daemon=True)
     watcher.start()
     runs = []
-    share = [calls // len(routes) + (1 if i < calls % len(routes) else 0) for i in range(len(routes))]
-    for i, (keys, count) in enumerate(zip(routes, share, strict=True)):
-        if not count:
+    for i, (keys, group) in enumerate(zip(routes, numbers, strict=True)):
+        if not group:
             continue
         pcap, length = sipp.dtmf(keys) if keys else (None, 0)
         xml = caller_scenario(hold_ms, pcap, length, audio_pcap="/usr/share/sip-tester/g711a.pcap")
         (sipp.host_dir / f"load-{name}-{i}.xml").write_text(xml)
-        (sipp.host_dir / f"load-{name}-{i}.csv").write_text(
-            "SEQUENTIAL\n" + "".join(f"09{i}{n:07d};\n" for n in range(count)))
-        runs.append(sipp.start(["-sf", f"{sipp.inside_dir}/load-{name}-{i}.xml", "-inf",
-                                f"{sipp.inside_dir}/load-{name}-{i}.csv", "-s", number, "-m", str(count),
-                                "-l", str(count), "-r", str(max(1, rate / len(routes))), "-trace_stat",
-                                "-stf", f"{sipp.inside_dir}/load-{name}-{i}.stat", sipp.target],
-                               ip=CALLER_IP, timeout_s=600))
-    for i, run in enumerate(runs):
+        (sipp.host_dir / f"load-{name}-{i}.csv").write_text("SEQUENTIAL\n" + "".join(f"{n};\n" for n in group))
+        runs.append((i, sipp.start(["-sf", f"{sipp.inside_dir}/load-{name}-{i}.xml", "-inf",
+                                    f"{sipp.inside_dir}/load-{name}-{i}.csv", "-s", number, "-m", str(len(group)),
+                                    "-l", str(len(group)), "-r", str(max(1, rate / len(routes))), "-trace_stat",
+                                    "-stf", f"{sipp.inside_dir}/load-{name}-{i}.stat", sipp.target],
+                                   ip=CALLER_IP, timeout_s=600)))
+    for i, run in runs:
         run.wait(900)
         stat = (sipp.host_dir / f"load-{name}-{i}.stat").read_text().splitlines()
         header, last = stat[0].split(";"), stat[-1].split(";")
-        phase.ok += int(last[header.index("SuccessfulCall(C)")])
-        phase.failed += int(last[header.index("FailedCall(C)")])
-    time.sleep(3)  # let the last hang-ups reach the database
+        phase.sip_failed += int(last[header.index("FailedCall(C)")])
+    # Every caller has hung up by now; give the last AMI events a moment to arrive.
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(
+            c.invited is not None and c.hung_up is None for c in phase.tracker.callers.values()):
+        time.sleep(0.5)
     stop.set()
     watcher.join()
     phase.cpu_s = cpu_seconds(pid) - cpu0
     phase.peak = max(peaks or [0])
-    with sessions() as session:  # type: ignore[operator]
-        phase.answered = session.scalar(
-            select(func.count()).select_from(Call).where(Call.operator.is_not(None))) - calls0
-    phase.agi_ms = agi_latencies(agi_log, log_from, names.AGI_ROUTE_BASELINE if name == "baseline"
-                                 else names.AGI_ROUTE_IVR)
+    route = names.AGI_ROUTE_BASELINE if name == "baseline" else names.AGI_ROUTE_IVR
+    for log in agi_logs(stack):
+        phase.agi_ms += agi_latencies(log, logs_from.get(log, 0), route)
     return phase
 
 
+def report(phases: list[Phase], busy_on: bool) -> None:
+    print(f"\n{'phase':<9}{'offered':>8}{'served':>7}{'unserved':>9}{'sipfail':>8}{'peak':>6}"
+          f"{'op p50 s':>9}{'op p99 s':>9}{'ivr p50 s':>10}{'ivr p99 s':>10}{'agi p50':>8}{'agi p99':>8}"
+          f"{'cpu s/call':>11}")
+    for p in phases:
+        to_op, in_ivr = p.tracker.to_operator_s(), p.tracker.in_ivr_s()
+        print(f"{p.name:<9}{p.offered:>8}{len(p.tracker.served):>7}{p.unserved:>9}{p.sip_failed:>8}{p.peak:>6}"
+              f"{percentile(to_op, .5):>9.2f}{percentile(to_op, .99):>9.2f}{percentile(in_ivr, .5):>10.2f}"
+              f"{percentile(in_ivr, .99):>10.2f}{percentile(p.agi_ms, .5):>8.1f}{percentile(p.agi_ms, .99):>8.1f}"
+              f"{p.cpu_s / max(p.offered, 1):>11.4f}")
+    for p in phases:
+        for where, count in sorted(p.tracker.unserved().items()):
+            print(f"  {p.name}: {count} never served: {where}")
+    base, ivr = phases
+    ratio = (ivr.cpu_s / max(ivr.offered, 1)) / max(base.cpu_s / max(base.offered, 1), 1e-9)
+    print(f"IVR/baseline Asterisk CPU per call: {ratio:.2f}")
+    print(f"calls busy={int(busy_on)} concurrent={ivr.peak} offered={ivr.offered} served={len(ivr.tracker.served)} "
+          f"unserved={ivr.unserved} baseline_unserved={base.unserved} "
+          f"to_operator_p99_s={percentile(ivr.tracker.to_operator_s(), .99):.2f} "
+          f"agi_p99_ms={percentile(ivr.agi_ms, .99):.1f} cpu_ratio={ratio:.2f}")
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calls", type=int, default=100, help="concurrent callers (default 100)")
     parser.add_argument("--operators", type=int, default=0, help="SIPp operators (default: as many as callers)")
     parser.add_argument("--rate", type=float, default=20.0, help="new calls per second")
     parser.add_argument("--hold", type=float, default=30.0, help="seconds each caller stays after keying")
+    parser.add_argument("--busy", action="store_true", help="keep every core busy with niced CPU-bound processes")
     args = parser.parse_args()
     operators = [str(3000 + i) for i in range(args.operators or args.calls)]
     var_dir = Path(os.environ.get("TD_BENCH_VAR", "/tmp/tongdai-bench"))
@@ -145,11 +176,13 @@ def main() -> int:
     stack = Stack(settings)
     print(f"[bench] setting up a stack with {len(operators)} operators...", flush=True)
     stack.setup()
+    burners: list = []
+    ami = None
     try:
         stack.start()
         assert stack.asterisk is not None
         sipp = Sipp(stack.asterisk.runtime, f"{stack.asterisk.inside_dir}/sipp", f"127.0.0.1:{settings.sip_port}")
-        register_operators(stack, sipp, operators)
+        register_many(sipp, stack.secrets["operators"], operators, OPERATOR_IP, OPERATOR_PORT)
         import httpx
 
         api = httpx.Client(base_url=f"http://127.0.0.1:{settings.http_port}", timeout=30,
@@ -158,28 +191,26 @@ def main() -> int:
             api.put(f"/api/operators/{ext}/skills", json={"skills": {s: 0 for s in names.SKILLS}}).raise_for_status()
             api.post(f"/api/operators/{ext}/login").raise_for_status()
         uas = sipp.start(["-sn", "uas", "-rtp_echo"], ip=OPERATOR_IP, port=OPERATOR_PORT, timeout_s=3600)
-        sessions = session_factory(make_engine(stack.settings.effective_database_url))
+        ami = AmiWatch(settings.ami_port, settings.ami_username, stack.secrets["ami_secret"])
+        if args.busy:
+            burners = busy.start()
+            print(f"[bench] busy: {len(burners)} CPU-bound processes (pids {[p.pid for p in burners]})", flush=True)
         hold_ms = int(args.hold * 1000)
         print(f"[bench] baseline: {args.calls} calls...", flush=True)
-        base = run_phase(stack, sipp, "baseline", names.BENCH_BASELINE_NUMBER, ("",), args.calls, args.rate,
-                         hold_ms, sessions)
+        base = run_phase(stack, sipp, ami, "baseline", 1, names.BENCH_BASELINE_NUMBER, ("",), args.calls,
+                         args.rate, hold_ms)
         print(f"[bench] IVR: {args.calls} calls through the menu...", flush=True)
-        ivr = run_phase(stack, sipp, "ivr", "1022", ROUTES, args.calls, args.rate, hold_ms, sessions)
+        ivr = run_phase(stack, sipp, ami, "ivr", 2, "1022", ROUTES, args.calls, args.rate, hold_ms)
         uas.stop()
     finally:
+        busy.stop(burners)
+        if ami is not None:
+            ami.close()
         stack.stop()
         if stack.asterisk is not None:
             shutil.rmtree(stack.asterisk.host_dir, ignore_errors=True)
-    print(f"\n{'phase':<9}{'offered':>8}{'answered':>9}{'failed':>7}{'peak':>6}{'agi p50':>9}{'agi p99':>9}"
-          f"{'cpu s/call':>11}")
-    for p in (base, ivr):
-        print(f"{p.name:<9}{p.offered:>8}{p.answered:>9}{p.failed:>7}{p.peak:>6}{p.pct(0.5):>9.1f}"
-              f"{p.pct(0.99):>9.1f}{p.cpu_s / max(p.offered, 1):>11.4f}")
-    ratio = (ivr.cpu_s / max(ivr.offered, 1)) / max(base.cpu_s / max(base.offered, 1), 1e-9)
-    print(f"IVR/baseline CPU per call: {ratio:.2f}; agi p50 samples: {statistics.median(ivr.agi_ms or [0]):.1f} ms")
-    print(f"calls concurrent={ivr.peak} offered={ivr.offered} answered={ivr.answered} failed={ivr.failed} "
-          f"agi_p99_ms={ivr.pct(0.99):.1f} cpu_ratio={ratio:.2f}")
-    return 0 if ivr.failed == 0 else 1
+    report([base, ivr], args.busy)
+    return 0 if base.unserved == 0 and ivr.unserved == 0 else 1
 
 
 if __name__ == "__main__":

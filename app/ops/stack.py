@@ -15,6 +15,11 @@ from app.ops.asterisk_instance import AsteriskInstance
 from app.ops.redis_server import RedisServer
 from app.settings import PROJECT_DIR, Settings
 
+# Telephony first: Asterisk and the AGI server run at normal priority (nice 0), the web app too (people use it
+# live); background work (recording ingest, transcription, notifications) yields the CPU to them when it is short.
+REALTIME_NICE = 0
+WORKER_NICE = 10
+
 
 def settings_env(settings: Settings) -> dict[str, str]:
     """The settings as TD_* variables, so child processes see exactly what the parent decided."""
@@ -27,12 +32,14 @@ def settings_env(settings: Settings) -> dict[str, str]:
 class PythonService:
     """The AGI server or the web app, run as a child process with the instance's settings."""
 
-    def __init__(self, name: str, argv: list[str], settings: Settings, ready_port: int | None) -> None:
+    def __init__(self, name: str, argv: list[str], settings: Settings, ready_port: int | None,
+                 nice: int = REALTIME_NICE) -> None:
         state = settings.var_dir / settings.instance
         self.name = name
         self.argv = argv
         self.settings = settings
         self.port = ready_port
+        self.nice = nice
         self.pid_file = state / "pids" / f"{name}.pid"
         self.log_file = state / "logs" / f"{name}.log"
         self._proc: subprocess.Popen[bytes] | None = None
@@ -40,7 +47,9 @@ class PythonService:
     def start(self) -> None:
         if process.recorded_pid(self.pid_file):
             return
-        self._proc = process.start([sys.executable, *self.argv], self.pid_file, self.log_file,
+        # `nice` execs Python, so the recorded PID is the service's and every thread it starts has this level.
+        prefix = ["nice", "-n", str(self.nice)] if self.nice else []
+        self._proc = process.start([*prefix, sys.executable, *self.argv], self.pid_file, self.log_file,
                                    env=settings_env(self.settings), cwd=PROJECT_DIR)
         port = self.port
         if port is not None:  # a worker without a port (the notification dispatcher) is ready once started
@@ -66,10 +75,11 @@ class Stack:
             "web", ["-m", "uvicorn", "app.main:create_app", "--factory", "--host", settings.http_host,
                     "--port", str(settings.http_port), "--log-level", "warning"],
             settings, settings.http_port)
-        self.notify = PythonService("notify", ["-m", "app.notify"], settings, None)
+        self.notify = PythonService("notify", ["-m", "app.notify"], settings, None, nice=WORKER_NICE)
         # Recordings: one ingest worker (store, hash, convert, attach, sweep, retention) and the Vosk transcribers.
-        self.recordings = PythonService("recordings", ["-m", "recordings.worker"], settings, None)
-        self.transcribers = [PythonService(f"transcriber-{n}", ["-m", "recordings.transcriber"], settings, None)
+        self.recordings = PythonService("recordings", ["-m", "recordings.worker"], settings, None, nice=WORKER_NICE)
+        self.transcribers = [PythonService(f"transcriber-{n}", ["-m", "recordings.transcriber"], settings, None,
+                                           nice=WORKER_NICE)
                              for n in range(1, max(1, settings.transcribe_workers) + 1)]
 
     @property

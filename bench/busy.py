@@ -1,0 +1,29 @@
+"""CPU-bound load for `bench/calls --busy`: one spinning process per core, niced as background workers are."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from app.ops.stack import WORKER_NICE
+
+SPIN = "import itertools\nfor _ in itertools.count():\n    pass\n"
+
+
+def start(count: int | None = None, nice: int = WORKER_NICE) -> list[subprocess.Popen[bytes]]:
+    """Start the burners; the caller stops them with stop() (by PID, never by name)."""
+    # `nice` execs the spinner, so its PID is ours to stop and every thread it has runs at that nice level.
+    return [subprocess.Popen(["nice", "-n", str(nice), sys.executable, "-c", SPIN], stdin=subprocess.DEVNULL)
+            for _ in range(count or os.cpu_count() or 2)]
+
+
+def stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
