@@ -1,4 +1,4 @@
-"""Health of each part of the stack, checked one by one: Asterisk, AMI, AGI, database, Redis; transcription backlog."""
+"""Health of each part of the stack, checked one by one: Asterisk, AMI, AGI, database, Redis; the backlogs."""
 
 from __future__ import annotations
 
@@ -102,3 +102,21 @@ async def transcription_backlog(redis_client: Any, sessions: Any) -> dict[str, A
         return await asyncio.wait_for(asyncio.to_thread(_backlog_now, redis_client, sessions), 5)
     except Exception as exc:
         return {"error": f"{type(exc).__name__}: {str(exc)[:200]}"}
+
+
+def ami_journal(feed: Any) -> dict[str, Any]:
+    """The AMI journal's backlog (events pending, oldest age) and what the applier last failed on."""
+    if feed is None:
+        return {"error": "AMI feed not started"}
+    backlog: dict[str, Any] = feed.calls.backlog()
+    return backlog
+
+
+def journal_component(backlog: dict[str, Any]) -> Component:
+    """Failing while the applier cannot store events (the database refuses writes), even if SELECT 1 works."""
+    fault = backlog.get("fault")
+    if "error" in backlog:
+        return Component(False, str(backlog["error"]))
+    if fault:
+        return Component(False, f"{backlog['pending']} events waiting {fault['for_s']} s: {fault['error']}")
+    return Component(True, f"{backlog['pending']} events pending")

@@ -1,16 +1,21 @@
-"""Feeds AMI events into the call records, off the event loop, in arrival order."""
+"""Feeds AMI events into the call records: journaled at the door, applied in order, retried through outages."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import names
+from app.ami.journal import Entry, Journal
 from app.db.models import Alert, Call, CallEvent
 from app.services import calls as call_service
 from app.services import recording_events, spy_events, write_gate
@@ -23,6 +28,8 @@ WANTED = frozenset({"Newchannel", "Newstate", "Hangup", "UserEvent", "QueueCalle
 # Events that add a row each time they are applied, and the call event kind they add.
 ADDS_CALL_EVENT = {"QueueCallerJoin": "queue_join", "AgentConnect": "operator_answered",
                    "QueueCallerAbandon": "abandoned"}
+# Attempts before an event that fails for a reason other than an outage goes to the dead-letter file.
+BUG_RETRIES = 5
 
 
 def normalise(raw: dict[str, object]) -> dict[str, str]:
@@ -56,28 +63,53 @@ def already_applied(session: Session, event: dict[str, str]) -> bool:
     return False
 
 
+def is_outage(exc: BaseException) -> bool:
+    """The database cannot be reached or is locked: wait and retry the same event, never skip it."""
+    return isinstance(exc, OperationalError | InterfaceError | TimeoutError | ConnectionError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated)
+
+
+@dataclass
+class Fault:
+    """What the applier last failed on, for /health."""
+    error: str = ""
+    since: float | None = None
+    attempts: int = 0
+    recovered_at: float | None = None
+
+
 class EventConsumer:
+    """Journals each wanted event at the door, then applies the journal in order, retrying through outages."""
+
     def __init__(self, sessions: sessionmaker[Session],
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), journal: Journal | None = None,
+                 holding: Callable[[], bool] = lambda: True, standby_keep_s: float | None = None,
+                 retry_max_s: float = 5.0) -> None:
         self.sessions = sessions
         self.clock = clock
-        self.queue: asyncio.Queue[tuple[dict[str, str], datetime, bool]] = asyncio.Queue(maxsize=100_000)
+        self.journal = journal or Journal(None)
+        self.holding = holding
+        # When another process holds the lease, entries older than this are its business, not ours.
+        self.standby_keep_s = standby_keep_s
+        self.other_holder: Callable[[], bool] = lambda: False
+        self.retry_max_s = retry_max_s
+        self.fault = Fault()
+        self._tries = (0, 0)  # (seq, attempts) of the head when it fails for a reason other than an outage
+        self._wake = asyncio.Event()
 
     async def on_event(self, raw: dict[str, object]) -> None:
         if raw.get("Event") in WANTED:
             self.offer(normalise(raw), self.clock())
 
     def offer(self, event: dict[str, str], at: datetime, replay: bool = False) -> None:
-        """Queue one (normalised) event; replay=True for events a standby kept while another process held the lease."""
+        """Journal one (normalised) event; replay=True when it may already be stored (another lease holder)."""
         if event.get("Event") not in WANTED:
             return
         if event.get("Event") == "UserEvent" and event.get("UserEvent") == names.USEREVENT_ALERT and not replay:
             log.error("ALERT %s uniqueid=%s status=%s", event.get("Kind"), event.get("Uniqueid"),
                       event.get("Status"))
-        try:
-            self.queue.put_nowait((event, at, replay))
-        except asyncio.QueueFull:
-            log.error("AMI event queue full; dropping %s", event.get("Event"))
+        self.journal.append(event, at, replay)
+        self._wake.set()
 
     def _apply(self, event: dict[str, str], at: datetime, replay: bool) -> None:
         with write_gate.gate_for(self.sessions).hold(), self.sessions() as session:
@@ -90,13 +122,67 @@ class EventConsumer:
                 return
             call_service.apply_ami_event(session, event, at)
 
+    def backlog(self) -> dict[str, object]:
+        body: dict[str, object] = dict(self.journal.backlog())
+        body["applying"] = self.holding()
+        body["fault"] = None if self.fault.since is None else {
+            "error": self.fault.error, "for_s": round(time.monotonic() - self.fault.since, 1),
+            "attempts": self.fault.attempts}
+        return body
+
     async def run(self) -> None:
-        while True:
-            event, at, replay = await self.queue.get()
-            for attempt in range(5):
-                try:
-                    await asyncio.to_thread(self._apply, event, at, replay)
-                    break
-                except Exception:
-                    log.exception("could not store AMI event %s (attempt %d)", event.get("Event"), attempt + 1)
-                    await asyncio.sleep(min(2**attempt, 10))
+        await asyncio.to_thread(self.journal.open)
+        try:
+            while True:
+                await self.step()
+        finally:
+            self.journal.close()
+
+    async def step(self) -> None:
+        """Apply what is journaled, in order; wait when there is nothing, or when another process applies."""
+        if not self.holding():
+            if self.standby_keep_s is not None and self.other_holder():
+                self.journal.trim_older_than(time.time() - self.standby_keep_s)
+                self.journal.compact()
+            await asyncio.sleep(0.25)
+            return
+        if self.journal.head() is None:
+            self.journal.compact()
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), 1.0)
+            return
+        # Only what is on disk is applied: an event the database has must survive the machine's crash too.
+        durable = await asyncio.to_thread(self.journal.sync)
+        while (entry := self.journal.head()) is not None and entry.seq <= durable and self.holding():
+            try:
+                await asyncio.to_thread(self._apply, entry.event, entry.at, entry.replay)
+            except Exception as exc:
+                await self._failed(entry, exc)
+                return
+            self.journal.mark_applied(entry)
+            if self.fault.since is not None:
+                log.warning("AMI journal: database back after %.0f s, %d attempts; %d events still to apply",
+                            time.monotonic() - self.fault.since, self.fault.attempts, len(self.journal.pending))
+                self.fault = Fault(recovered_at=time.monotonic())
+
+    async def _failed(self, entry: Entry, exc: BaseException) -> None:
+        if self.fault.since is None:
+            self.fault = Fault(since=time.monotonic())
+        self.fault.attempts += 1
+        self.fault.error = f"{type(exc).__name__}: {str(exc)[:200]}"
+        if is_outage(exc):
+            log.warning("AMI journal: database unavailable (%s); %d events wait, retrying", self.fault.error,
+                        len(self.journal.pending))
+            await asyncio.sleep(min(0.5 * 2 ** min(self.fault.attempts - 1, 6), self.retry_max_s))
+            return
+        seq, tries = self._tries
+        tries = tries + 1 if seq == entry.seq else 1
+        self._tries = (entry.seq, tries)
+        log.error("could not store AMI event %s (attempt %d)", entry.event.get("Event"), tries, exc_info=exc)
+        if tries >= BUG_RETRIES:
+            # A bug, not an outage: set aside in the dead-letter file, so the events behind it still get in.
+            self.journal.dead_letter(entry, self.fault.error)
+            self.fault = Fault()
+        else:
+            await asyncio.sleep(min(2 ** tries, 10) * self.retry_max_s / 5)

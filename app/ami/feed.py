@@ -1,8 +1,9 @@
 """Which AMI events this process acts on (only the lease holder's), and the holder's periodic jobs.
 
 Every web process keeps its own AMI link to send actions; events are acted on by one process at a time.
-A standby keeps the last few seconds of events, so that when it takes over from a holder that died it
-replays them: console rows are deduplicated by Asterisk's own event identity, call records by a check.
+Call-record events are journaled on disk by every process and applied only by the holder (a standby trims what
+is older than a few lease periods). A standby keeps the last few seconds of console events in memory. On takeover
+both are replayed: console rows are deduplicated by Asterisk's own event identity, call records by a check.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from app.ami.console_worker import (
     publish_state,
 )
 from app.ami.consumer import WANTED, EventConsumer, normalise
+from app.ami.journal import Journal
 from app.ami.lease import Lease, db_acquire, db_release, holder_id
 from app.db.models_console import ConsoleEvent
 from app.services import console_feed, console_state, operators
@@ -44,13 +46,16 @@ class AmiFeed:
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC), lease: Lease | None = None) -> None:
         self.sessions, self.settings, self.redis, self.clock = sessions, settings, redis, clock
         self.link: Any = None
-        self.calls = EventConsumer(sessions, clock)
         self.console = ConsoleWorker(sessions, redis, self.send, settings.wrapup_s, clock=clock)
         holder = holder_id()
         self.lease = lease or Lease(db_acquire(sessions, holder), db_release(sessions, holder),
                                     settings.console_lease_s, ready=self.ami_ready)
         self.standby: deque[tuple[dict[str, str], datetime, float]] = deque(maxlen=50_000)
         self.keep_s = 3 * settings.console_lease_s
+        # Call records go through a journal on disk: applied only by the lease holder, kept through outages.
+        self.calls = EventConsumer(sessions, clock, Journal(settings.var_dir / settings.instance / "ami-journal"),
+                                   holding=lambda: self.lease.holding, standby_keep_s=self.keep_s)
+        self.calls.other_holder = lambda: bool(getattr(self.lease, "other_holder", False))
         self._background: set[asyncio.Task[None]] = set()
 
     def attach(self, link: Any) -> None:
@@ -74,19 +79,19 @@ class AmiFeed:
         if event.get("Event") not in WANTED and not self.console.wants(event):
             return None
         at = self.clock()
-        if self.lease.holding:
+        holding = self.lease.holding
+        if event.get("Event") in WANTED:
+            # Journaled whether or not we hold the lease: the applier waits for the lease (and the database).
+            self.calls.offer(event, at, replay=not holding)
+        if not self.console.wants(event):
+            return None
+        if holding:
             if self.standby:  # just taken over: what was kept goes first, in order
                 self.replay_standby()
-            self._deliver(event, at, replay=False)
+            self.console.offer(event, at, False)
         else:
             self._keep(event, at)
         return None
-
-    def _deliver(self, event: dict[str, str], at: datetime, replay: bool) -> None:
-        if self.console.wants(event):
-            self.console.offer(event, at, replay)
-        if event.get("Event") in WANTED:
-            self.calls.offer(event, at, replay)
 
     def _keep(self, event: dict[str, str], at: datetime) -> None:
         now = time.monotonic()
@@ -97,7 +102,7 @@ class AmiFeed:
     def replay_standby(self) -> int:
         kept, self.standby = list(self.standby), deque(maxlen=self.standby.maxlen)
         for event, at, _ in kept:
-            self._deliver(event, at, replay=True)
+            self.console.offer(event, at, True)
         return len(kept)
 
     # --- lease -------------------------------------------------------------------------------------------

@@ -61,6 +61,8 @@ class Lease:
         self.unready_since: float | None = None
         self.gave_up_at: float | None = None
         self.gains = 0
+        # The last round reached the database and someone else holds the lease (not merely: no answer).
+        self.other_holder = False
 
     @property
     def holding(self) -> bool:
@@ -96,7 +98,9 @@ class Lease:
                 ok = self.acquire(now - self.lease, 2 * self.lease)
         except Exception:
             log.exception("lease round failed; holding until the current lease runs out")
+            self.other_holder = False
             return self.holding
+        self.other_holder = not ok
         if ok:
             # The database counts from `now`; we count from before the call, minus a margin for clock steps.
             self.valid_until = started + self.lease_s * 0.8

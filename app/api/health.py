@@ -1,4 +1,4 @@
-"""GET /health: each component named, green or not; 503 when any is down; the transcription backlog beside."""
+"""GET /health: each component named, green or not; 503 when any is down; the transcription and AMI journal backlogs."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import asdict
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from app.health import check_all, transcription_backlog
+from app.health import ami_journal, check_all, journal_component, transcription_backlog
 
 router = APIRouter(tags=["health"])
 
@@ -16,6 +16,8 @@ router = APIRouter(tags=["health"])
 async def health(request: Request) -> JSONResponse:
     state = request.app.state
     components = await check_all(state.settings, state.ami_link, state.engine, state.redis)
+    journal = ami_journal(getattr(state, "ami_feed", None))
+    components["ami_journal"] = journal_component(journal)
     ok = all(c.ok for c in components.values())
     body = {
         "status": "ok" if ok else "degraded",
@@ -23,5 +25,7 @@ async def health(request: Request) -> JSONResponse:
         "components": {name: asdict(c) for name, c in components.items()},
         # A backlog is information for admins, not a failure: health stays green while jobs wait.
         "transcription": await transcription_backlog(state.redis, state.sessions),
+        # AMI events on disk not yet in the database: events pending, the oldest one's age, and the fault.
+        "ami_journal": journal,
     }
     return JSONResponse(body, status_code=200 if ok else 503)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -121,21 +122,24 @@ def _event(name: str, **headers: str) -> dict[str, str]:
     return {"Event": name, "Timestamp": "1795530224.871381", **headers}
 
 
-def test_given_standby_when_events_arrive_then_kept_and_replayed_on_takeover(tmp_path: object) -> None:
+def test_given_standby_when_events_arrive_then_kept_and_replayed_on_takeover(tmp_path: Path) -> None:
     fake = FakeLease()
-    feed = AmiFeed(sessions=None, settings=Settings(console_lease_s=LEASE_S), redis=None,  # type: ignore[arg-type]
+    settings = Settings(console_lease_s=LEASE_S, var_dir=tmp_path, instance="unit")
+    feed = AmiFeed(sessions=None, settings=settings, redis=None,  # type: ignore[arg-type]
                    lease=fake)  # type: ignore[arg-type]
     called = _event("AgentCalled", Interface="PJSIP/1001", Uniqueid="u1", Queue="q-general")
     feed.on_event(_event("Newexten", Uniqueid="u1"))  # not wanted: dropped at the door
     feed.on_event(called)
     feed.on_event(_event("Newchannel", Uniqueid="u1", Context="td-inbound"))
-    assert all(q.empty() for q in feed.console.queues) and feed.calls.queue.empty()
-    assert [e["Event"] for e, _, _ in feed.standby] == ["AgentCalled", "Newchannel"]
+    assert all(q.empty() for q in feed.console.queues)
+    assert [e["Event"] for e, _, _ in feed.standby] == ["AgentCalled"]
+    # Call-record events are journaled on disk even by a standby, marked as possibly stored already.
+    assert [(e.event["Event"], e.replay) for e in feed.calls.journal.pending] == [("Newchannel", True)]
+    assert (tmp_path / "unit" / "ami-journal").is_dir()
     fake.holding = True
-    assert feed.replay_standby() == 2
+    assert feed.replay_standby() == 1
     jobs = [q.get_nowait() for q in feed.console.queues if not q.empty()]
     assert [(j.event["Event"], j.replay) for j in jobs] == [("AgentCalled", True)]
-    assert feed.calls.queue.get_nowait()[2] is True
     feed.on_event(called)  # live now
     assert sum(q.qsize() for q in feed.console.queues) == 1
 
