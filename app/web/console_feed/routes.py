@@ -12,22 +12,20 @@ import logging
 from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, WebSocket
 from redis.exceptions import RedisError
 
 from app.errors import AppError
 from app.services import auth as auth_service
 from app.services import console_feed, console_state
+from app.web.common.ws_relay import TRY_AGAIN_LATER, admit, relay, stream_id
 
 log = logging.getLogger("console.ws")
 router = APIRouter()
-SESSION_COOKIE = "td_session"
 DESK = frozenset({"operator", "supervisor", "admin"})
 CATCH_UP_LIMIT = 500
 BLOCK_MS = 1000  # under the Redis client's 2 s socket timeout
-POLICY_VIOLATION, TRY_AGAIN_LATER = 1008, 1013
 
 
 class _Seen:
@@ -45,22 +43,6 @@ class _Seen:
         if len(self.ids) > self.limit:
             self.ids.popitem(last=False)
         return True
-
-
-def _token(ws: WebSocket) -> str:
-    header = ws.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    return (ws.query_params.get("token") or ws.cookies.get(SESSION_COOKIE) or "").strip()
-
-
-def same_origin(ws: WebSocket) -> bool:
-    """A browser always sends Origin: it must be this site (another site's page could otherwise use the cookie)."""
-    origin = ws.headers.get("origin")
-    if not origin:
-        return True
-    return urlsplit(origin).netloc.lower() == ws.headers.get("host", "").lower()
 
 
 def _resolve(ws: WebSocket, token: str, requested: str | None) -> str:
@@ -84,39 +66,12 @@ def _catch_up_rows(ws: WebSocket, extension: str, after: int) -> list[dict[str, 
         return [console_feed.to_out(r) for r in console_feed.newest_after(session, extension, after, CATCH_UP_LIMIT)]
 
 
-def _id(raw: Any) -> str:
-    return raw.decode() if isinstance(raw, bytes) else str(raw)
-
-
 @router.websocket("/console/ws")
 async def console_ws(ws: WebSocket, after: int | None = None, last: str | None = None,
                      extension: str | None = None) -> None:
-    if not same_origin(ws):
-        await ws.close(code=POLICY_VIOLATION, reason="cross-origin")
-        return
-    try:
-        ext = await asyncio.to_thread(_resolve, ws, _token(ws), extension)
-    except AppError as exc:
-        await ws.close(code=POLICY_VIOLATION, reason=getattr(exc, "error_id", "refused"))
-        return
-    await ws.accept()
-    pump = asyncio.create_task(_pump(ws, ext, after, last))
-    drain = asyncio.create_task(_drain(ws))
-    done, pending = await asyncio.wait({pump, drain}, return_when=asyncio.FIRST_COMPLETED)
-    for task in pending:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
-    for task in done:
-        with contextlib.suppress(Exception):
-            task.result()
-
-
-async def _drain(ws: WebSocket) -> None:
-    """Read (and ignore) what the client sends, to notice at once when it goes away."""
-    with contextlib.suppress(WebSocketDisconnect):
-        while True:
-            await ws.receive_text()
+    ext = await admit(ws, lambda w, token: _resolve(w, token, extension))
+    if ext is not None:
+        await relay(ws, _pump(ws, ext, after, last))
 
 
 async def _pump(ws: WebSocket, ext: str, after: int | None, last: str | None) -> None:
@@ -126,7 +81,7 @@ async def _pump(ws: WebSocket, ext: str, after: int | None, last: str | None) ->
     try:
         if redis is not None:
             tail = await redis.xrevrange(key, count=1)
-            cursor = _id(tail[0][0]) if tail else "0-0"
+            cursor = stream_id(tail[0][0]) if tail else "0-0"
     except (RedisError, OSError) as exc:
         log.warning("console %s: Redis unavailable (%s), client falls back to polling", ext, exc)
     if after is not None:
@@ -135,7 +90,7 @@ async def _pump(ws: WebSocket, ext: str, after: int | None, last: str | None) ->
                 await ws.send_json(message)
     elif last and cursor is not None and cursor != "0-0":
         for sid, fields in await redis.xrange(key, min=f"({last}", max=cursor):
-            message = console_feed.from_stream(_id(sid), fields)
+            message = console_feed.from_stream(stream_id(sid), fields)
             if seen.add(int(message["id"])):
                 await ws.send_json(message)
     if cursor is None:
@@ -146,7 +101,7 @@ async def _pump(ws: WebSocket, ext: str, after: int | None, last: str | None) ->
             answer = await redis.xread({key: cursor}, count=100, block=BLOCK_MS)
             for _stream, entries in answer or ():
                 for sid, fields in entries:
-                    cursor = _id(sid)
+                    cursor = stream_id(sid)
                     message = console_feed.from_stream(cursor, fields)
                     if seen.add(int(message["id"])):
                         await ws.send_json(message)

@@ -7,7 +7,6 @@ stream still sends {"kind": "ping"} every HEARTBEAT_S, so the page can tell a ca
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import logging
@@ -15,13 +14,13 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, WebSocket
 from redis.exceptions import RedisError
 
 from app.api.policy import LEADS
 from app.errors import AppError
 from app.services import auth as auth_service
-from app.web.console_feed.routes import POLICY_VIOLATION, TRY_AGAIN_LATER, _token, same_origin
+from app.web.common.ws_relay import TRY_AGAIN_LATER, admit, relay, stream_id
 
 log = logging.getLogger("wallboard.ws")
 router = APIRouter()
@@ -47,10 +46,6 @@ def _role(ws: WebSocket, token: str) -> str:
     return role
 
 
-def _id(raw: Any) -> str:
-    return raw.decode() if isinstance(raw, bytes) else str(raw)
-
-
 def message(sid: str, fields: dict[Any, Any]) -> dict[str, Any] | None:
     """The client's frame for one stream entry; None for an entry that is not ours (no JSON "data")."""
     raw = fields.get(b"data", fields.get("data"))
@@ -67,32 +62,8 @@ def message(sid: str, fields: dict[Any, Any]) -> dict[str, Any] | None:
 
 @router.websocket("/wallboard/ws")
 async def wallboard_ws(ws: WebSocket, last: str | None = None) -> None:
-    if not same_origin(ws):
-        await ws.close(code=POLICY_VIOLATION, reason="cross-origin")
-        return
-    try:
-        await asyncio.to_thread(_role, ws, _token(ws))
-    except AppError as exc:
-        await ws.close(code=POLICY_VIOLATION, reason=getattr(exc, "error_id", "refused"))
-        return
-    await ws.accept()
-    pump = asyncio.create_task(_pump(ws, last))
-    drain = asyncio.create_task(_drain(ws))
-    done, pending = await asyncio.wait({pump, drain}, return_when=asyncio.FIRST_COMPLETED)
-    for task in pending:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
-    for task in done:
-        with contextlib.suppress(Exception):
-            task.result()
-
-
-async def _drain(ws: WebSocket) -> None:
-    """Read (and ignore) what the client sends, to notice at once when it goes away."""
-    with contextlib.suppress(WebSocketDisconnect):
-        while True:
-            await ws.receive_text()
+    if await admit(ws, _role) is not None:
+        await relay(ws, _pump(ws, last))
 
 
 async def _pump(ws: WebSocket, last: str | None) -> None:
@@ -102,12 +73,12 @@ async def _pump(ws: WebSocket, last: str | None) -> None:
         return
     try:
         tail = await redis.xrevrange(STREAM, count=1)
-        cursor = _id(tail[0][0]) if tail else "0-0"
+        cursor = stream_id(tail[0][0]) if tail else "0-0"
         # the tail first, then "ready": the client loads its snapshot after "ready", so nothing falls between
         await ws.send_json({"kind": "ready", "stream_id": cursor})
         if last and cursor != "0-0":
             for sid, fields in await redis.xrange(STREAM, min=f"({last}", max=cursor, count=REPLAY_LIMIT):
-                frame = message(_id(sid), fields)
+                frame = message(stream_id(sid), fields)
                 if frame is not None:
                     await ws.send_json(frame)
         said = time.monotonic()
@@ -115,7 +86,7 @@ async def _pump(ws: WebSocket, last: str | None) -> None:
             answer = await redis.xread({STREAM: cursor}, count=200, block=BLOCK_MS)
             for _stream, entries in answer or ():
                 for sid, fields in entries:
-                    cursor = _id(sid)
+                    cursor = stream_id(sid)
                     frame = message(cursor, fields)
                     if frame is not None:
                         await ws.send_json(frame)
