@@ -14,9 +14,9 @@ from agi.driver import Driver
 from agi.outcomes import Router
 from agi.protocol import AgiHangup, Request
 from app import names
-from app.domain import working_hours
 from app.services import calls as call_service
 from app.services import ivr_calls
+from app.services.opening import Opening
 from app.settings import Settings
 from ivr.engine import Flow
 from ivr.menu import Menu
@@ -40,11 +40,11 @@ def _log_call(request: Request, route: str, result: str, started: float) -> None
 class Handlers:
     def __init__(self, sessions: sessionmaker[Session] | None, menu: Menu | None = None,
                  settings: Settings | None = None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), opening: Opening | None = None) -> None:
         self.settings = settings or Settings()
         self.menu = menu
-        self.hours = (working_hours.parse(self.settings.working_hours) if self.settings.working_hours
-                      else working_hours.DEFAULT)
+        # Open or closed comes from the working calendar in the database, the one the SLA uses.
+        self.opening = opening or Opening(sessions, self.settings, clock)
         self.clock = clock
         self.router = Router(sessions, self.settings, clock)
 
@@ -57,11 +57,12 @@ class Handlers:
             uniqueid = headers.get("agi_uniqueid", "")
             dialled = await request.get_variable(names.VAR_DIALLED)
             linkedid = await request.get_variable("CHANNEL(linkedid)")
-            await self.router.store(call_service.record_agi_call, call_service.AgiCall(
+            # Queued, not awaited: the caller hears the menu at once, even while the database is slow.
+            self.router.store_later(call_service.record_agi_call, call_service.AgiCall(
                 uniqueid=uniqueid, linkedid=linkedid or None, channel=headers.get("agi_channel"),
                 caller_number=headers.get("agi_callerid"), dialled_number=dialled or headers.get("agi_extension"),
                 route=names.AGI_ROUTE_IVR), None, self.clock())
-            result = await self._run_menu(request, out_of_hours=not working_hours.is_open(self.hours, self.clock()))
+            result = await self._run_menu(request, out_of_hours=not await self.opening.is_open())
         except AgiHangup:
             result = "hangup"
         finally:
@@ -93,7 +94,7 @@ class Handlers:
         try:
             drive = await driver.run(flow, self.router.lookup)
         except AgiHangup:
-            await self.router.store(ivr_calls.record_choices, request.headers.get("agi_uniqueid", ""),
+            self.router.store_later(ivr_calls.record_choices, request.headers.get("agi_uniqueid", ""),
                                     driver.choices)
             raise
         return await self.router.route(request, driver, drive, reason=reason)

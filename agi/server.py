@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
+import socket
+from collections.abc import Callable
 from pathlib import Path
 
 from agi.handlers import Handlers
 from agi.protocol import Application
 from agi.routes import route_table
 from app.db.session import session_factory
+from app.services.opening import Opening, clock_for
 from app.settings import Settings, get_settings
 from ivr.menu import load_menu
 from ivr.prompts import PROMPTS
@@ -36,13 +40,23 @@ def check_prompts(settings: Settings, menu_prompts: list[str]) -> None:
         raise SystemExit(f"prompts missing in {host}: {missing[:10]} (run ./tongdai setup)")
 
 
-async def serve(settings: Settings, stop: asyncio.Event) -> None:
+async def serve(settings: Settings, stop: asyncio.Event, sock: socket.socket | None = None,
+                ready: Callable[[], object] | None = None) -> None:
+    """Serve until stop is set: on sock when given (a worker of agi.workers), else on the configured port."""
     menu = load_menu()
     check_prompts(settings, sorted(PROMPTS))
-    handlers = Handlers(session_factory(), menu=menu, settings=settings)
+    sessions = session_factory()
+    opening = Opening(sessions, settings, clock_for(settings))
+    await opening.calendar()  # seeds the weekly hours on first start; a bad TD_WORKING_HOURS fails here
+    handlers = Handlers(sessions, menu=menu, settings=settings, opening=opening)
     app = build_application(handlers)
-    server = await asyncio.start_server(app.handler, settings.agi_host, settings.agi_port, backlog=512)
-    log.info("FastAGI listening on %s:%s", settings.agi_host, settings.agi_port)
+    if sock is not None:
+        server = await asyncio.start_server(app.handler, sock=sock)
+    else:
+        server = await asyncio.start_server(app.handler, settings.agi_host, settings.agi_port, backlog=512)
+    log.info("FastAGI listening on %s:%s (pid %s)", settings.agi_host, settings.agi_port, os.getpid())
+    if ready is not None:
+        ready()
     async with server:
         await stop.wait()
     log.info("FastAGI stopped")

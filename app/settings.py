@@ -34,6 +34,8 @@ class Settings(BaseSettings):
 
     agi_host: str = "127.0.0.1"
     agi_port: int = 4573
+    # FastAGI worker processes sharing the port (0: one per core); one process was the IVR's limit under load.
+    agi_workers: int = 0
 
     redis_port: int = 6380
 
@@ -56,8 +58,16 @@ class Settings(BaseSettings):
     queue_max_wait_s: int = 180
     wrapup_s: int = 10
     queue_announce_s: int = 30
-    # Working hours, e.g. "mon-fri 07:00-11:30,13:30-17:00; sat 07:30-11:00" (empty: that weekday default).
+    # Seeds the working calendar's weekly hours once, when the database has none yet, e.g.
+    # "mon-fri 07:00-11:30,13:30-17:00; sat 07:30-11:00" (empty: Mon-Fri 07:00-11:30, 13:30-17:00). After that
+    # the calendar in the database (admin API /api/admin/calendar/weekly, holidays, make-up days, closures) is
+    # the only source: the IVR's open/closed decision and the SLA both read it; changing this does nothing.
     working_hours: str = ""
+    # The AGI server rereads the calendar at most this often, so an admin's edit reaches callers within it.
+    calendar_cache_s: float = 5.0
+    # TEST ONLY, never set in production: an ISO instant with offset (e.g. 2027-09-02T09:00:00+07:00) that the
+    # AGI server's open/closed decision takes as "now" when it starts; its clock then runs on from there.
+    test_clock_at: str = ""
     # Priorities in app_queue (higher is answered first).
     priority_urgent: int = 10
     priority_repeat_caller: int = 5

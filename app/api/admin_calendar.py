@@ -9,13 +9,32 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from sqlalchemy.orm import Session
 
 from app.api.auth import Principal
-from app.api.cases import allowed, in_session, now_of
+from app.api.cases import allowed, in_session, now_of, settings_of
 from app.domain.calendar import day_windows, weekly_windows
 from app.services import calendar_store
 from app.services.case_errors import CalendarEntryNotFound
 
 router = APIRouter(prefix="/api/admin/calendar", tags=["calendar"])
 BASE = "/api/admin/calendar"
+
+
+class WeeklyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    spec: str = Field(min_length=1, max_length=512, description='e.g. "mon-fri 07:00-11:30,13:30-17:00"')
+
+    @field_validator("spec")
+    @classmethod
+    def _spec(cls, value: str) -> str:
+        weekly_windows(value)  # ValueError -> 422 naming the field
+        return value
+
+
+class WeeklyOut(BaseModel):
+    """The weekly hours used by the SLA and by the IVR's open/closed decision (seeded from TD_WORKING_HOURS)."""
+
+    spec: str
+    timezone: str
 
 
 class HolidayIn(BaseModel):
@@ -115,6 +134,23 @@ def _gone(found: bool, what: str) -> Response:
     if not found:
         raise CalendarEntryNotFound(what)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/weekly", response_model=WeeklyOut)
+async def get_weekly(request: Request, _who: Principal = Depends(allowed("GET", f"{BASE}/weekly"))) -> WeeklyOut:
+    """The usual weekly working hours (holidays, make-up days, seasons and closures apply on top)."""
+    settings = settings_of(request)
+    return await in_session(request, lambda s: WeeklyOut(
+        spec=calendar_store.weekly_spec(s, settings.working_hours), timezone=settings.timezone))
+
+
+@router.put("/weekly", response_model=WeeklyOut)
+async def put_weekly(request: Request, body: WeeklyIn,
+                     _who: Principal = Depends(allowed("PUT", f"{BASE}/weekly"))) -> WeeklyOut:
+    """Replace the weekly hours; the IVR answers by them within TD_CALENDAR_CACHE_S, without a restart."""
+    settings = settings_of(request)
+    return await in_session(request, lambda s: WeeklyOut(
+        spec=calendar_store.put_weekly(s, body.spec).spec, timezone=settings.timezone))
 
 
 @router.get("/holidays", response_model=list[HolidayOut])

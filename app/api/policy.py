@@ -145,6 +145,8 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/admin/topics"): ADMIN,
     ("PATCH", "/api/admin/topics/{code}"): ADMIN,
     ("DELETE", "/api/admin/topics/{code}"): ADMIN,
+    ("GET", "/api/admin/calendar/weekly"): ADMIN,
+    ("PUT", "/api/admin/calendar/weekly"): ADMIN,
     ("GET", "/api/admin/calendar/holidays"): ADMIN,
     ("POST", "/api/admin/calendar/holidays"): ADMIN,
     ("DELETE", "/api/admin/calendar/holidays/{day}"): ADMIN,

@@ -104,6 +104,15 @@ class CalendarSeason(Base):
     spec: Mapped[str] = mapped_column(String(512))
 
 
+class CalendarWeekly(Base):
+    """The calendar's usual weekly windows (one row, id 1), seeded once from TD_WORKING_HOURS, then edited by admins."""
+
+    __tablename__ = "calendar_weekly"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    spec: Mapped[str] = mapped_column(String(512))  # e.g. "mon-fri 07:00-11:30,13:30-17:00"
+
+
 class CaseSerial(Base):
     """The last serial handed out per year; one row locked per create keeps codes unique across processes."""
 

@@ -1,4 +1,8 @@
-"""The working calendar kept in the database: holidays (seeded from the `holidays` package), make-up days, closures."""
+"""The working calendar in the database: weekly hours, holidays (`holidays` package), make-up days, closures.
+
+One calendar serves the SLA, the wallboard and the IVR's open/closed decision. TD_WORKING_HOURS only seeds the
+weekly hours when the database has none; after that administrators edit them here (PUT /api/admin/calendar/weekly).
+"""
 
 from __future__ import annotations
 
@@ -10,15 +14,24 @@ from sqlalchemy import extract, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.db.models_cases import CalendarSeason, Closure, ExtraWorkingDay, Holiday
+from app.db.models_cases import CalendarSeason, CalendarWeekly, Closure, ExtraWorkingDay, Holiday
 from app.domain import holiday_source
-from app.domain.calendar import Season, WorkingCalendar, day_windows, default_calendar, weekly_windows
+from app.domain.calendar import (
+    DEFAULT_WEEKLY_SPEC,
+    Season,
+    WorkingCalendar,
+    day_windows,
+    default_calendar,
+    weekly_windows,
+)
 from app.errors import InvalidInput
+from app.settings import Settings, get_settings
 
 log = logging.getLogger("app.calendar")
 
 SOURCE_PACKAGE = "holidays-pkg"
 SOURCE_MANUAL = "manual"
+WEEKLY_ROW = 1  # calendar_weekly holds one row
 
 
 def ensure_holidays(session: Session, years: Sequence[int]) -> int:
@@ -48,29 +61,71 @@ def ensure_holidays(session: Session, years: Sequence[int]) -> int:
     return added
 
 
-def load_calendar(session: Session, now: datetime) -> WorkingCalendar:
-    """The calendar as stored, after seeding this year's and next year's holidays on first use."""
+def load_calendar(session: Session, now: datetime, settings: Settings | None = None) -> WorkingCalendar:
+    """The calendar as stored, in settings.timezone, after seeding holidays (this year, next) and weekly hours."""
+    settings = settings or get_settings()
     ensure_holidays(session, [now.year, now.year + 1])
     return calendar_from_rows(
         holidays=session.scalars(select(Holiday)).all(),
         extra_days=session.scalars(select(ExtraWorkingDay)).all(),
         closures=session.scalars(select(Closure)).all(),
         seasons=session.scalars(select(CalendarSeason)).all(),
+        weekly=weekly_spec(session, settings.working_hours), tz=settings.timezone,
     )
 
 
 def calendar_from_rows(*, holidays: Sequence[Holiday], extra_days: Sequence[ExtraWorkingDay],
-                       closures: Sequence[Closure], seasons: Sequence[CalendarSeason]) -> WorkingCalendar:
+                       closures: Sequence[Closure], seasons: Sequence[CalendarSeason],
+                       weekly: str = DEFAULT_WEEKLY_SPEC, tz: str | None = None) -> WorkingCalendar:
     return default_calendar(
         holidays=[h.day for h in holidays if h.closed],
         extra_working_days={d.day: day_windows(d.windows) for d in extra_days},
         closures=[(c.start_at, c.end_at) for c in closures],
         seasons=[Season(start=s.effective_from, end=s.effective_to, windows_by_weekday=weekly_windows(s.spec),
                         name=s.name) for s in seasons],
+        weekly=weekly, **({"tz": tz} if tz else {}),
     )
 
 
+def weekly_spec(session: Session, seed: str = "") -> str:
+    """The stored weekly hours; with none stored yet, seeds them from `seed` (TD_WORKING_HOURS) or the default.
+
+    Commits on its own, like ensure_holidays. A malformed seed raises ValueError here, at first start, not on a call.
+    """
+    row = session.get(CalendarWeekly, WEEKLY_ROW)
+    if row is not None:
+        return row.spec
+    spec = seed.strip() or DEFAULT_WEEKLY_SPEC
+    weekly_windows(spec)
+    session.add(CalendarWeekly(id=WEEKLY_ROW, spec=spec))
+    try:
+        session.commit()
+    except IntegrityError:
+        # Another process seeded at the same moment (from the same setting); its row stands.
+        session.rollback()
+        stored = session.get(CalendarWeekly, WEEKLY_ROW)
+        return stored.spec if stored is not None else spec
+    log.info("seeded the calendar's weekly hours from the working_hours setting: %s", spec)
+    return spec
+
+
 # --- administration (each function commits: the admin API is one change per request) ---------------------------
+
+def put_weekly(session: Session, spec: str) -> CalendarWeekly:
+    """Replace the weekly hours (the IVR picks the change up within its calendar cache time)."""
+    try:
+        weekly_windows(spec)
+    except ValueError as exc:
+        raise InvalidInput(f"spec: {exc}") from exc
+    row = session.get(CalendarWeekly, WEEKLY_ROW)
+    if row is None:
+        row = CalendarWeekly(id=WEEKLY_ROW, spec=spec.strip())
+        session.add(row)
+    else:
+        row.spec = spec.strip()
+    session.commit()
+    return row
+
 
 def list_holidays(session: Session, year: int | None = None) -> list[Holiday]:
     stmt = select(Holiday).order_by(Holiday.day)

@@ -1,0 +1,93 @@
+"""The IVR's open/closed decision, from the working calendar in the database (the SLA's), reread every few seconds."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.domain import calendar as cal
+from app.services import calendar_store
+from app.settings import Settings
+
+log = logging.getLogger("agi.opening")
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def clock_for(settings: Settings, clock: Clock = system_clock,
+              monotonic: Callable[[], float] = time.monotonic) -> Clock:
+    """`clock`, or with settings.test_clock_at (test only) a clock that starts at that instant and runs on."""
+    if not settings.test_clock_at:
+        return clock
+    start = datetime.fromisoformat(settings.test_clock_at)
+    if start.tzinfo is None or start.utcoffset() is None:
+        raise ValueError(f"test_clock_at needs an offset, e.g. 2027-09-02T09:00:00+07:00: {settings.test_clock_at!r}")
+    began = monotonic()
+    log.warning("TEST ONLY clock: the open/closed decision starts at %s", start.isoformat())
+    return lambda: start + timedelta(seconds=monotonic() - began)
+
+
+def seed_calendar(settings: Settings) -> cal.WorkingCalendar:
+    """The calendar from the settings alone: used only until the database has answered once."""
+    return cal.default_calendar(weekly=settings.working_hours or cal.DEFAULT_WEEKLY_SPEC, tz=settings.timezone)
+
+
+class Opening:
+    """Answers "is the line staffed now?" from a cached copy of the stored calendar.
+
+    The copy is reread at most every settings.calendar_cache_s, one reread at a time, off the event loop; calls
+    that arrive meanwhile use the copy they have. If the database fails, the last copy stands (a caller must
+    never be lost to a database fault), and the reread is tried again after the cache time.
+    """
+
+    def __init__(self, sessions: sessionmaker[Session] | None, settings: Settings, clock: Clock = system_clock,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.sessions = sessions
+        self.settings = settings
+        self.clock = clock
+        self.monotonic = monotonic
+        self._calendar: cal.WorkingCalendar | None = None
+        self._loaded_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def is_open(self) -> bool:
+        return cal.is_working(await self.calendar(), self.clock())
+
+    async def calendar(self) -> cal.WorkingCalendar:
+        if self._calendar is not None and not self._stale():
+            return self._calendar
+        if self._calendar is not None and self._lock.locked():
+            return self._calendar  # another call is rereading; this one need not wait for it
+        async with self._lock:
+            if self._calendar is None or self._stale():
+                await self._reload()
+        assert self._calendar is not None
+        return self._calendar
+
+    def _stale(self) -> bool:
+        return self.monotonic() - self._loaded_at >= self.settings.calendar_cache_s
+
+    async def _reload(self) -> None:
+        try:
+            self._calendar = await asyncio.to_thread(self._read)
+        except Exception:  # any database or data fault: keep answering calls with what we have
+            log.exception("could not read the working calendar; using the %s",
+                          "last one read" if self._calendar is not None else "working_hours setting")
+            if self._calendar is None:
+                self._calendar = seed_calendar(self.settings)
+        self._loaded_at = self.monotonic()
+
+    def _read(self) -> cal.WorkingCalendar:
+        if self.sessions is None:
+            return seed_calendar(self.settings)
+        with self.sessions() as session:
+            return calendar_store.load_calendar(session, self.clock(), self.settings)
