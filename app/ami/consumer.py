@@ -30,6 +30,8 @@ ADDS_CALL_EVENT = {"QueueCallerJoin": "queue_join", "AgentConnect": "operator_an
                    "QueueCallerAbandon": "abandoned"}
 # Attempts before an event that fails for a reason other than an outage goes to the dead-letter file.
 BUG_RETRIES = 5
+# A single write taking longer than this is reported as a database fault (SQLite waits up to 30 s for a lock).
+STALL_S = 5.0
 
 
 def normalise(raw: dict[str, object]) -> dict[str, str]:
@@ -94,6 +96,7 @@ class EventConsumer:
         self.other_holder: Callable[[], bool] = lambda: False
         self.retry_max_s = retry_max_s
         self.fault = Fault()
+        self._attempt_started: float | None = None  # a write that hangs (SQLite's busy wait) is a fault too
         self._tries = (0, 0)  # (seq, attempts) of the head when it fails for a reason other than an outage
         self._wake = asyncio.Event()
 
@@ -125,9 +128,13 @@ class EventConsumer:
     def backlog(self) -> dict[str, object]:
         body: dict[str, object] = dict(self.journal.backlog())
         body["applying"] = self.holding()
+        now = time.monotonic()
         body["fault"] = None if self.fault.since is None else {
-            "error": self.fault.error, "for_s": round(time.monotonic() - self.fault.since, 1),
-            "attempts": self.fault.attempts}
+            "error": self.fault.error, "for_s": round(now - self.fault.since, 1), "attempts": self.fault.attempts}
+        started = self._attempt_started
+        if body["fault"] is None and started is not None and now - started > STALL_S:
+            body["fault"] = {"error": f"database has not answered a write for {now - started:.0f} s",
+                             "for_s": round(now - started, 1), "attempts": self.fault.attempts}
         return body
 
     async def run(self) -> None:
@@ -155,11 +162,14 @@ class EventConsumer:
         # Only what is on disk is applied: an event the database has must survive the machine's crash too.
         durable = await asyncio.to_thread(self.journal.sync)
         while (entry := self.journal.head()) is not None and entry.seq <= durable and self.holding():
+            self._attempt_started = time.monotonic()
             try:
                 await asyncio.to_thread(self._apply, entry.event, entry.at, entry.replay)
             except Exception as exc:
                 await self._failed(entry, exc)
                 return
+            finally:
+                self._attempt_started = None
             self.journal.mark_applied(entry)
             if self.fault.since is not None:
                 log.warning("AMI journal: database back after %.0f s, %d attempts; %d events still to apply",
