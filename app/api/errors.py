@@ -18,7 +18,9 @@ def _body(exc: AppError) -> dict[str, str | None]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(_request: Request, exc: AppError) -> JSONResponse:
-        return JSONResponse(_body(exc), status_code=exc.status_code)
+        retry_after = getattr(exc, "retry_after", None)  # a spent budget says when to come back
+        headers = {"Retry-After": str(retry_after)} if retry_after else None
+        return JSONResponse(_body(exc), status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -8,13 +8,12 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from app.api import ratelimit
 from app.api.auth import ANY_ROLE, Principal, credential
-from app.api.ratelimit import rate_limit
+from app.errors import LoginFailed
 from app.services import auth as auth_service
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
-# slows password guessing; generous enough for a shift of operators signing in from one office address
-LOGIN_BUDGET = rate_limit("login", per_minute=30)
 
 
 class LoginIn(BaseModel):
@@ -36,15 +35,22 @@ class MeOut(BaseModel):
 
 
 @router.post("/login", response_model=LoginOut)
-async def login(request: Request, body: LoginIn, _budget: None = Depends(LOGIN_BUDGET)) -> LoginOut:
-    """Exchange a username and password for a bearer token; a wrong username or password gets the same 401."""
+async def login(request: Request, body: LoginIn) -> LoginOut:
+    """Exchange a username and password for a bearer token; a wrong username or password gets the same 401.
+
+    Budgets (429 with Retry-After): attempts per address a minute, wrong passwords per username in 15 minutes."""
+    ratelimit.check_login(request, body.username)
     sessions = request.app.state.sessions
 
     def run() -> auth_service.LoginResult:
         with sessions() as session:
             return auth_service.login(session, body.username, body.password, datetime.now(UTC))
 
-    result = await asyncio.to_thread(run)
+    try:
+        result = await asyncio.to_thread(run)
+    except LoginFailed:
+        ratelimit.login_failed(request, body.username)
+        raise
     return LoginOut(token=result.token, role=result.role, expires_at=result.expires_at)
 
 

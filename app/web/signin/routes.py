@@ -64,9 +64,13 @@ async def login_submit(request: Request, username: str = Form(""), password: str
         return _login_page(request, status=400, error=i18n.text(lang, "login.expired"), next_url=next,
                            username=username)
     try:
-        ratelimit.check(request, "login", 30)  # the same budget as POST /api/auth/login
-    except ratelimit.TooManyRequests:
-        return _login_page(request, status=429, error=i18n.text(lang, "login.too_many"), next_url=next)
+        ratelimit.check_login(request, username)  # the same budgets as POST /api/auth/login
+    except ratelimit.TooManyRequests as exc:
+        own = exc.message_en if lang == "en" else exc.message_vi
+        text = own if isinstance(exc, ratelimit.TooManySignIns) else i18n.text(lang, "login.too_many")
+        page = _login_page(request, status=429, error=text, next_url=next)
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     sessions = request.app.state.sessions
 
     def run() -> auth_service.LoginResult:
@@ -76,6 +80,7 @@ async def login_submit(request: Request, username: str = Form(""), password: str
     try:
         result = await asyncio.to_thread(run)
     except LoginFailed as exc:
+        ratelimit.login_failed(request, username)
         message = exc.message_en if lang == "en" else exc.message_vi
         return _login_page(request, status=401, error=message, next_url=next, username=username)
     target = safe_next(next)
