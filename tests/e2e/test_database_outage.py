@@ -7,7 +7,9 @@ covers PostgreSQL with its tables locked.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sqlite3
 import time
 from collections import Counter
@@ -18,6 +20,7 @@ from sqlalchemy import func, select
 
 from app import names
 from app.db.models import Call, CallEvent
+from app.ops import process
 from tests.e2e.conftest import Env
 from tests.e2e.helpers import new_caller
 from tests.support.ami_events import AmiRecorder
@@ -110,8 +113,53 @@ def test_given_calls_in_flight_when_database_locked_then_every_call_and_event_is
             sent = Counter(KINDS[e["Event"]] for e in recorder.matching(Uniqueid=uid) if e["Event"] in KINDS)
             assert sent["queue_join"] >= 1, f"{uid} never queued: {sent}"
             stored = _stored_kinds(env, uid)
-            assert {k: stored[k] for k in sent} == dict(sent), uid
+            assert {k: stored[k] for k in KINDS.values()} == {k: sent[k] for k in KINDS.values()}, uid
             expected_events += sum(sent.values())
         assert events_after - events_before >= expected_events
+    finally:
+        recorder.stop()
+
+
+def _kill_web(env: Env) -> None:
+    """The web app dies mid-write (SIGKILL): no shutdown code runs, only what is on disk survives."""
+    pid = process.recorded_pid(env.stack.web.pid_file)
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)  # our child: reap it, or it lingers as a zombie that still looks alive
+
+
+def test_given_events_journaled_during_outage_when_web_app_killed_and_restarted_then_they_are_replayed_once(
+        env: Env) -> None:
+    wait_until(lambda: _health(env)["code"] == 200, "a green /health before the outage", timeout=60)
+    recorder = AmiRecorder(env.settings.ami_port, env.settings.ami_username, env.stack.secrets["ami_secret"]).start()
+    calls_before, _ = _counts(env)
+    caller = new_caller()
+    db = sqlite3.connect(env.settings.effective_database_url.split("///", 1)[-1], isolation_level=None)
+    db.execute("BEGIN EXCLUSIVE")
+    try:
+        run = env.sipp.call(names.DIALLED_NUMBERS[0], caller, dtmf="0", hold_ms=4000, timeout_s=240)
+        channel = recorder.wait_for(f"{caller}'s channel", Event="Newchannel", CallerIDNum=caller,
+                                    Context=names.CTX_INBOUND, timeout=60)
+        uid = channel["Uniqueid"]
+        recorder.wait_for(f"{caller} hung up", Event="Hangup", Uniqueid=uid, timeout=90)
+        wait_until(lambda: _health(env)["ami_journal"]["pending"] >= 4, "the call's events in the journal")
+        _kill_web(env)
+    finally:
+        db.execute("COMMIT")
+        db.close()
+    try:
+        assert run.wait() == 0, run.output()
+        assert _call(env, uid) is None  # nothing reached the database before the crash
+        env.stack.web.start()
+        wait_until(lambda: (b := _health(env))["code"] == 200 and b["ami_journal"]["pending"] == 0,
+                   "the restarted web app replayed its journal", timeout=120)
+        call = wait_until(lambda: (c := _call(env, uid)) and c.ended_at and c, f"call {uid} ended after replay")
+        assert call.caller_number == caller and call.answered_at is not None
+        sent = Counter(KINDS[e["Event"]] for e in recorder.matching(Uniqueid=uid) if e["Event"] in KINDS)
+        assert sent["queue_join"] == 1
+        stored = _stored_kinds(env, uid)  # the AGI adds its own kinds (ivr_choice); these come from AMI
+        assert {k: stored[k] for k in KINDS.values()} == {k: sent[k] for k in KINDS.values()}
+        assert _counts(env)[0] == calls_before + 1
     finally:
         recorder.stop()
