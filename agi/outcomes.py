@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,25 +31,58 @@ class Router:
         self.sessions = sessions
         self.settings = settings
         self.clock = clock
+        # One writer thread: a call's writes land in order (its row before its choices), and this process never
+        # holds two write transactions at once (SQLite has one writer). Lookups have threads of their own.
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="agi-db-write")
+        self._readers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="agi-db-read")
 
     async def store(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """A write whose result the call needs (e.g. a callback before it is promised); None if it fails or is slow.
+
+        It goes through the same ordered writer as store_later, so it lands after the call's earlier writes.
+        """
+        return await self._run(self._writer, fn, *args, **kwargs)
+
+    async def read(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """A lookup on the call path: its own threads, so it never waits behind queued writes."""
+        return await self._run(self._readers, fn, *args, **kwargs)
+
+    def store_later(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """A write the caller need not wait for (the call's record, its choices): queued in order, never awaited.
+
+        Under load the database is the slowest step of a call; waiting for these writes kept callers in silence
+        before the first prompt (keys pressed then were lost) and at the IVR's exit.
+        """
+        if self.sessions is None:
+            return
+        future = self._writer.submit(self._work, fn, *args, **kwargs)
+        future.add_done_callback(lambda f: self._log_failure(fn, f))
+
+    def _work(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        assert self.sessions is not None
+        with self.sessions() as session:
+            return fn(session, *args, **kwargs)
+
+    async def _run(self, pool: Executor, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run a service function in a worker thread; a database outage never holds up the caller."""
         if self.sessions is None:
             return None
-        sessions = self.sessions
-
-        def work() -> Any:
-            with sessions() as session:
-                return fn(session, *args, **kwargs)
-
+        loop = asyncio.get_running_loop()
         try:
-            return await asyncio.wait_for(asyncio.to_thread(work), DB_TIMEOUT)
+            return await asyncio.wait_for(loop.run_in_executor(pool, lambda: self._work(fn, *args, **kwargs)),
+                                          DB_TIMEOUT)
         except Exception:
             log.exception("agi: %s failed; the call goes on", getattr(fn, "__name__", fn))
             return None
 
+    @staticmethod
+    def _log_failure(fn: Callable[..., Any], future: Future[Any]) -> None:
+        exc = future.exception()
+        if exc is not None:
+            log.error("agi: %s failed; the call went on: %r", getattr(fn, "__name__", fn), exc)
+
     async def lookup(self, code: str) -> CaseStatus | None:
-        found = await self.store(ivr_calls.find_case, code)
+        found = await self.read(ivr_calls.find_case, code)
         if found is None:
             return None
         deadline = found.deadline_at.astimezone(LOCAL_TZ) if found.deadline_at else None
@@ -59,7 +93,7 @@ class Router:
         await request.set_variable(names.VAR_QUEUE, names.QUEUE_GENERAL)
         await request.set_variable(names.VAR_QUEUE_TIMEOUT, str(wait))
         await request.set_variable(names.VAR_NEXT, names.CTX_QUEUE)
-        await self.store(ivr_calls.add_call_event, request.headers.get("agi_uniqueid", ""), "overflow",
+        self.store_later(ivr_calls.add_call_event, request.headers.get("agi_uniqueid", ""), "overflow",
                          f"{queue} -> {names.QUEUE_GENERAL}", self.clock())
         return f"overflow={names.QUEUE_GENERAL}"
 
@@ -80,7 +114,7 @@ class Router:
             priority = 0
             if o.urgent:
                 priority = self.settings.priority_urgent
-            elif await self.store(ivr_calls.has_open_case, caller):
+            elif await self.read(ivr_calls.has_open_case, caller):
                 priority = self.settings.priority_repeat_caller
             timeout = (self.settings.queue_max_wait_s if skill in (names.SKILL_GENERAL, names.SKILL_URGENT)
                        else self.settings.queue_overflow_s)
@@ -103,7 +137,7 @@ class Router:
             if path:
                 await request.set_variable(names.VAR_VOICEMAIL, path)
                 next_context = names.CTX_VOICEMAIL
-        await self.store(ivr_calls.record_ivr_result, ivr_calls.IvrResult(
+        self.store_later(ivr_calls.record_ivr_result, ivr_calls.IvrResult(
             uniqueid=uniqueid, topic=o.topic, queue=queue, urgent=o.urgent, outcome=outcome,
             recording_path=recording, choices=drive.choices), now)
         await driver.play_all(o.prompts)
