@@ -1,5 +1,5 @@
-"""python -m agi: run the FastAGI server."""
+"""python -m agi: run the FastAGI server (worker processes under one supervising parent)."""
 
-from agi.server import run
+from agi.workers import run
 
 run()
