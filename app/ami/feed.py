@@ -113,7 +113,7 @@ class AmiFeed:
         self._spawn(self.resync())
 
     async def on_lose(self) -> None:
-        log.warning("AMI consumer lease lost: events are now dropped here")
+        log.warning("AMI consumer lease lost: call-record events are journaled here until it comes back")
 
     async def on_ami_connect(self) -> None:
         """The AMI link (re)connected: events were missed, so the holder resyncs."""

@@ -13,6 +13,7 @@ import fcntl
 import json
 import logging
 import os
+import threading
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -59,6 +60,7 @@ class Journal:
         self.next_seq = 1
         self.applied_seq = 0
         self.dead = 0
+        self.memory_only = 0  # events that could not be written to disk (shown by /health)
         self.path: Path | None = None
         self._fd: int | None = None
         self._lock_fd: int | None = None
@@ -67,13 +69,17 @@ class Journal:
         self._cursor_saved_at = 0.0
         self._cursor_dirty = False
         self._opened = directory is None
+        self._open_lock = threading.Lock()
 
     # --- opening and recovery ---------------------------------------------------------------------------
 
     def open(self) -> None:
         """Take a free journal slot and load what it still holds (idempotent)."""
-        if self._opened:
-            return
+        with self._open_lock:  # the applier opens it in a thread; the door may get there first
+            if not self._opened:
+                self._open()
+
+    def _open(self) -> None:
         assert self.directory is not None
         self.directory.mkdir(parents=True, exist_ok=True)
         for slot in range(self.slots):
@@ -126,12 +132,18 @@ class Journal:
     # --- the door ---------------------------------------------------------------------------------------
 
     def append(self, event: dict[str, str], at: datetime, replay: bool = False) -> Entry:
-        self.open()
         entry = Entry(self.next_seq, at, event, replay, time.time())
-        if self._fd is not None:
+        try:
+            self.open()
+            if self._fd is None:
+                raise OSError("journal has no file")
             os.write(self._fd, _line(entry))
             self._lines_in_file += 1
-        else:
+        except OSError as exc:
+            # Disk full or unwritable: still applied from memory (lost only if the process dies too), and said loud.
+            if self.directory is not None:
+                log.error("AMI journal: could not write event %s (%r); kept in memory only", event.get("Event"), exc)
+                self.memory_only += 1
             self._durable_seq = entry.seq
         self.next_seq += 1
         self.pending.append(entry)
@@ -141,7 +153,10 @@ class Journal:
         """fsync what was written; returns the highest seq now on disk (blocking: run it in a thread)."""
         upto = self.next_seq - 1
         if self._fd is not None and upto > self._durable_seq:
-            os.fsync(self._fd)
+            try:
+                os.fsync(self._fd)
+            except OSError as exc:  # the events are still applied: holding them back would lose more
+                log.error("AMI journal: fsync failed (%r)", exc)
             self._durable_seq = upto
         return self._durable_seq
 
@@ -215,8 +230,9 @@ class Journal:
 
     def backlog(self, now: float | None = None) -> dict[str, Any]:
         oldest = self.pending[0].received if self.pending else None
-        return {"pending": len(self.pending), "oldest_age_s": round((now or time.time()) - oldest, 1)
-                if oldest is not None else None, "applied_seq": self.applied_seq, "dead_letters": self.dead,
+        age = round((now or time.time()) - oldest, 1) if oldest is not None else None
+        return {"pending": len(self.pending), "oldest_age_s": age, "applied_seq": self.applied_seq,
+                "dead_letters": self.dead, "not_on_disk": self.memory_only,
                 "file": str(self.path) if self.path else None}
 
     def close(self) -> None:

@@ -141,3 +141,17 @@ def test_given_standby_when_trimmed_then_only_old_entries_go(tmp_path: Path, mon
     assert journal.trim_older_than(journal.pending[2].received) == 2
     assert [e.seq for e in journal.pending] == [3]
     journal.close()
+
+
+def test_given_disk_full_when_event_appended_then_kept_in_memory_and_counted(tmp_path: Path,
+                                                                             monkeypatch: object) -> None:
+    journal = _fill(tmp_path, 1)
+
+    def full(_fd: int, _data: bytes) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(journal_module.os, "write", full)  # type: ignore[attr-defined]
+    journal.append(_event(1), T0)
+    assert [e.seq for e in journal.pending] == [1, 2]
+    assert journal.backlog()["not_on_disk"] == 1
+    journal.close()
