@@ -65,11 +65,12 @@ def test_given_the_console_page_then_it_loads_every_script_once_in_order_and_def
         t=str, lang="vi", page=None, csrf="", path="/console", switch_url="", extension="", pause_reasons=[],
         emergency_numbers=[], callback_results=[], js_texts={})
     scripts = re.findall(r'<script src="([^"]+)"( defer)?></script>', html)
-    assert scripts == [(asset(f"console/{path.name}"), " defer") for path in CONSOLE_JS]
+    shared = [(asset("td-web.js"), " defer")]  # what every page script builds on, first
+    assert scripts == shared + [(asset(f"console/{path.name}"), " defer") for path in CONSOLE_JS]
 
 
 def test_given_console_scripts_then_each_opens_with_its_purpose_and_stays_small() -> None:
-    for path in CONSOLE_JS:
+    for path in [*CONSOLE_JS, CONSOLE_STATIC.parent.parent / "static" / "td-web.js"]:
         lines = path.read_text().splitlines()
         assert lines[0].startswith(f"// {path.name} — "), path.name
         assert len(lines) < 300, (path.name, len(lines))

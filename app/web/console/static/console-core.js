@@ -18,7 +18,6 @@
   const LANG = root.dataset.lang || "vi";
   const EXT = root.dataset.extension || ""; // supervisors following an operator (?extension=)
   const TEXTS = JSON.parse($("console-i18n").textContent);
-  const CSRF = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
   const FIELDS = ["citizen_name", "citizen_phone", "citizen_address", "citizen_email", "topic", "content"];
   const LIVE_TRANSFER = new Set(["dialing", "consulting"]);
 
@@ -31,63 +30,16 @@
 
   /* ---------- texts, DOM and the API ---------- */
 
-  function T(key, vars) {
-    let text = Object.prototype.hasOwnProperty.call(TEXTS, key) ? TEXTS[key] : key;
-    for (const [name, value] of Object.entries(vars || {})) text = text.split("{" + name + "}").join(String(value));
-    return text;
-  }
-
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [name, value] of Object.entries(attrs || {})) {
-      if (value === null || value === undefined || value === false) continue;
-      if (name === "dataset") Object.assign(node.dataset, value);
-      else node.setAttribute(name, value === true ? "" : String(value));
-    }
-    for (const child of children) {
-      if (child === null || child === undefined) continue;
-      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-    }
-    return node;
-  }
+  const { el, ApiError } = window.TdWeb;
+  const T = window.TdWeb.texts(TEXTS);
 
   function withExt(path) {
     if (!EXT) return path;
     return path + (path.includes("?") ? "&" : "?") + "extension=" + encodeURIComponent(EXT);
   }
 
-  class ApiError extends Error {
-    constructor(status, body, path) {
-      super("HTTP " + status + " " + path);
-      this.status = status;
-      this.body = body;
-      this.path = path;
-    }
-  }
-
-  async function api(method, path, body) {
-    const options = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
-    if (method !== "GET") options.headers["X-CSRF-Token"] = CSRF;
-    if (body !== undefined) {
-      options.headers["Content-Type"] = "application/json";
-      options.body = JSON.stringify(body);
-    }
-    let response;
-    try {
-      response = await fetch(path, options);
-    } catch (err) {
-      throw new ApiError(0, null, path);
-    }
-    const date = response.headers.get("date");
-    // The server's clock drives wrap-up timers; its Date header is cut to the second, so take the middle.
-    if (date) S.skew = Date.parse(date) + 500 - Date.now();
-    let data = null;
-    if ((response.headers.get("content-type") || "").includes("application/json")) {
-      try { data = await response.json(); } catch (err) { data = null; }
-    }
-    if (!response.ok) throw new ApiError(response.status, data, path);
-    return data;
-  }
+  // The server's clock drives timers (time in state, wrap-up): every answer's Date header sets the skew.
+  const api = window.TdWeb.client((skew) => { S.skew = skew; });
 
   function serverNow() { return Date.now() + S.skew; }
 

@@ -15,63 +15,16 @@
   const root = $("wallboard");
   const LANG = root.dataset.lang || "vi";
   const TEXTS = JSON.parse($("wallboard-i18n").textContent);
-  const CSRF = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
 
   // queues by name, operators by extension, calls by uniqueid; alerts newest first
   const S = { queues: new Map(), operators: new Map(), calls: new Map(), totals: {}, alerts: [],
     serviceLevelS: null, asOf: "", skew: 0, spy: null, ami: true, topics: new Map(), link: "connecting", lastOk: 0 };
 
-  function T(key, vars) {
-    let text = Object.prototype.hasOwnProperty.call(TEXTS, key) ? TEXTS[key] : key;
-    for (const [name, value] of Object.entries(vars || {})) text = text.split("{" + name + "}").join(String(value));
-    return text;
-  }
+  const { el, ApiError } = window.TdWeb;
+  const T = window.TdWeb.texts(TEXTS);
 
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [name, value] of Object.entries(attrs || {})) {
-      if (value === null || value === undefined || value === false) continue;
-      if (name === "dataset") Object.assign(node.dataset, value);
-      else node.setAttribute(name, value === true ? "" : String(value));
-    }
-    for (const child of children) {
-      if (child === null || child === undefined) continue;
-      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-    }
-    return node;
-  }
-
-  class ApiError extends Error {
-    constructor(status, body, path) {
-      super("HTTP " + status + " " + path);
-      this.status = status;
-      this.body = body;
-      this.path = path;
-    }
-  }
-
-  async function api(method, path, body) {
-    const options = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
-    if (method !== "GET") options.headers["X-CSRF-Token"] = CSRF;
-    if (body !== undefined) {
-      options.headers["Content-Type"] = "application/json";
-      options.body = JSON.stringify(body);
-    }
-    let response;
-    try {
-      response = await fetch(path, options);
-    } catch (err) {
-      throw new ApiError(0, null, path);
-    }
-    const date = response.headers.get("date");
-    if (date) S.skew = Date.parse(date) + 500 - Date.now(); // time in state is counted on the server's clock
-    let data = null;
-    if ((response.headers.get("content-type") || "").includes("application/json")) {
-      try { data = await response.json(); } catch (err) { data = null; }
-    }
-    if (!response.ok) throw new ApiError(response.status, data, path);
-    return data;
-  }
+  // The server's clock drives timers (time in state, wrap-up): every answer's Date header sets the skew.
+  const api = window.TdWeb.client((skew) => { S.skew = skew; });
 
   function errorText(err) {
     if (!(err instanceof ApiError)) return T("wb.failed", { msg: String(err && err.message || err) });
