@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -62,14 +62,6 @@ class OperatorFact:
     since: datetime | None
 
 
-@dataclass
-class Snapshot:
-    queues: list[dict[str, Any]] = field(default_factory=list)
-    operators: list[dict[str, Any]] = field(default_factory=list)
-    calls: list[dict[str, Any]] = field(default_factory=list)
-    totals: dict[str, Any] = field(default_factory=dict)
-
-
 def outcome_key(outcome: str | None) -> str:
     """calls.outcome folded into the wallboard's outcome names (emergency_113 -> referral_113)."""
     if not outcome:
@@ -123,33 +115,6 @@ def operator_row(op: OperatorFact, call: LiveCall | None, handled_today: int) ->
             "pause_reason": op.pause_reason if op.logged_in and op.paused else None,
             "since": since.isoformat() if since else None,
             "call": call_row(call) if call is not None else None, "handled_today": handled_today}
-
-
-def totals(calls: Iterable[CallFact]) -> dict[str, dict[str, int]]:
-    by_topic: dict[str, int] = {}
-    by_outcome: dict[str, int] = {}
-    for c in calls:
-        by_topic[c.topic or ""] = by_topic.get(c.topic or "", 0) + 1
-        key = outcome_key(c.outcome)
-        by_outcome[key] = by_outcome.get(key, 0) + 1
-    return {"by_topic": dict(sorted(by_topic.items())), "by_outcome": dict(sorted(by_outcome.items()))}
-
-
-def snapshot(queue_names: Iterable[str], calls: list[CallFact], live_queues: Mapping[str, LiveQueue],
-             live_calls: list[LiveCall], ops: list[OperatorFact], service_level_s: int) -> Snapshot:
-    """The whole wallboard. Live calls and counts come only from Asterisk: a call it no longer has is not shown."""
-    by_ext = {c.extension: c for c in live_calls if c.extension}
-    handled: dict[str, int] = {}
-    for c in calls:
-        if c.answered and c.operator:
-            handled[c.operator] = handled.get(c.operator, 0) + 1
-    names = sorted(set(queue_names) | set(live_queues))
-    return Snapshot(
-        queues=[queue_figures(n, calls, live_queues.get(n), service_level_s) for n in names],
-        operators=[operator_row(o, by_ext.get(o.extension), handled.get(o.extension, 0))
-                   for o in sorted(ops, key=lambda o: o.extension)],
-        calls=[call_row(c) for c in sorted(live_calls, key=lambda c: (c.since, c.uniqueid))],
-        totals=totals(calls))
 
 
 @dataclass(frozen=True)

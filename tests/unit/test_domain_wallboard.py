@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from app.domain import wallboard as wb
+from app.domain.wallboard_day import DayTally
+from app.services.wallboard import compose
 
 NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 
@@ -32,24 +34,24 @@ def test_given_no_calls_when_figuring_queue_then_service_level_and_asa_are_none(
     assert row["service_level_pct"] is None and row["asa_s"] is None and row["waiting"] == 0
 
 
-def test_given_live_call_on_operator_when_snapshot_then_talking_with_call_and_no_ghosts() -> None:
+def test_given_live_call_on_operator_when_composed_then_talking_with_call_and_no_ghosts() -> None:
     live = [wb.LiveCall("u1", "u1", "0905", "talking", NOW, queue="q", extension="1001", channel="PJSIP/1001-1")]
     calls = [_call("u0", answered=True, wait=3, operator="1001", topic="infra", outcome="answered"),
              _call("gone", answered=True, wait=3, operator="1002")]
-    snap = wb.snapshot(["q"], calls, {}, live, [_op("1001"), _op("1002", paused=True, reason="meal"),
-                                                 _op("1003", logged_in=False)], 20)
-    rows = {o["extension"]: o for o in snap.operators}
+    body = compose(True, ["q"], {}, live, [_op("1001"), _op("1002", paused=True, reason="meal"),
+                                           _op("1003", logged_in=False)], DayTally(calls), None, None, 20, NOW, [])
+    rows = {o["extension"]: o for o in body["operators"]}
     assert rows["1001"]["state"] == "talking" and rows["1001"]["call"]["uniqueid"] == "u1"
     assert rows["1001"]["handled_today"] == 1
     assert rows["1002"]["state"] == "paused" and rows["1002"]["pause_reason"] == "meal" and rows["1002"]["call"] is None
     assert rows["1003"]["state"] == "logged_out"
-    assert [c["uniqueid"] for c in snap.calls] == ["u1"]
+    assert [c["uniqueid"] for c in body["calls"]] == ["u1"]
 
 
 def test_given_ivr_outcomes_when_totalling_then_emergency_numbers_become_referrals() -> None:
     calls = [_call("1", outcome="emergency_113", topic="infra"), _call("2", outcome="voicemail"),
              _call("3", outcome="callback"), _call("4", outcome="emergency_115"), _call("5", outcome=None)]
-    t = wb.totals(calls)
+    t = DayTally(calls).totals()
     assert t["by_outcome"] == {"callback": 1, "other": 1, "referral_113": 1, "referral_115": 1, "voicemail": 1}
     assert t["by_topic"] == {"": 4, "infra": 1}
 
