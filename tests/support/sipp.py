@@ -238,37 +238,12 @@ class Sipp:
         return run
 
 
-REGISTER_MANY = """<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="register-many">
-<send retrans="500"><![CDATA[
-REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:[field0]@[remote_ip]:[remote_port]>;tag=[pid]SIPpTag00[call_number]
-To: <sip:[field0]@[remote_ip]:[remote_port]>
-Call-ID: [call_id]
-CSeq: 1 REGISTER
-Contact: <sip:[field0]@[local_ip]:%d>
-Expires: 3600
-Max-Forwards: 70
-Content-Length: 0
-]]></send>
-<recv response="401" auth="true"/>
-<send retrans="500"><![CDATA[
-REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:[field0]@[remote_ip]:[remote_port]>;tag=[pid]SIPpTag00[call_number]
-To: <sip:[field0]@[remote_ip]:[remote_port]>
-Call-ID: [call_id]
-CSeq: 2 REGISTER
-Contact: <sip:[field0]@[local_ip]:%d>
-Expires: 3600
-Max-Forwards: 70
-[authentication username=[field0] password=[field1]]
-Content-Length: 0
-]]></send>
-<recv response="200"/>
-</scenario>
-"""
+_MANY_CONTACT = "<sip:[field0]@[local_ip]:%d>"  # %d: the port the phones answer on
+REGISTER_MANY = ('<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="register-many">\n'
+                 + register_message("[field0]", "[field1]", 1, False, _MANY_CONTACT)
+                 + '<recv response="401" auth="true"/>\n'
+                 + register_message("[field0]", "[field1]", 2, True, _MANY_CONTACT)
+                 + '<recv response="200"/>\n</scenario>\n')
 
 
 def register_many(sipp: Sipp, passwords: dict[str, str], extensions: list[str], ip: str, port: int) -> None:
