@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+import contextlib
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from app.db.models import CallbackRequest
 from app.db.models_recordings import Recording
-from app.domain.working_hours import DAY_NAMES
 from tests.e2e.conftest import Env
 from tests.e2e.helpers import ended_call, new_caller
 from tests.support.waiting import wait_until
@@ -23,14 +23,23 @@ def _callback_of(env: Env, caller: str) -> CallbackRequest | None:
         return session.scalar(select(CallbackRequest).where(CallbackRequest.phone == caller))
 
 
-def _closed_today() -> str:
-    """Working hours that open only on another weekday, so the line is closed whenever the test runs."""
-    tomorrow = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")) + timedelta(days=2)
-    return f"{DAY_NAMES[tomorrow.weekday()]} 08:00-09:00"
+@contextlib.contextmanager
+def _closed_now(env: Env) -> Iterator[None]:
+    """A closure in the working calendar (the IVR's only source of open/closed) around now, for one test."""
+    # The AGI server rereads the calendar on every call here; the closure is gone before it restarts as usual.
+    with env.agi_settings(calendar_cache_s=0):
+        now = datetime.now(UTC)
+        closure = env.api.post("/api/admin/calendar/closures", json={
+            "start_at": (now - timedelta(minutes=5)).isoformat(), "end_at": (now + timedelta(hours=1)).isoformat(),
+            "reason": "test: out of hours"}).json()
+        try:
+            yield
+        finally:
+            env.api.delete(f"/api/admin/calendar/closures/{closure['id']}")
 
 
 def test_given_out_of_hours_when_caller_keys_1_then_voice_message_kept_as_callback_request(env: Env) -> None:
-    with env.agi_settings(working_hours=_closed_today()):
+    with _closed_now(env):
         caller = new_caller()
         # The caller keys 1 during the out-of-hours menu, then speaks (SIPp's pcap audio) after the beep.
         run = env.sipp.call("1022", caller, dtmf="1", hold_ms=14000)
