@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.db import migrate
 from app.db.models_recordings import Recording
-from app.db.session import make_engine, session_factory
 from recordings import jobs
-from tests.support.transcription import add_recording, real_redis
+from tests.support.transcription import add_recording
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def world(database_url: str, tmp_path: Path) -> Iterator[tuple[Any, sessionmaker[Session]]]:
-    migrate.upgrade(database_url)
-    engine = make_engine(database_url)
-    with real_redis(tmp_path / "redis-state") as client:
-        yield client, session_factory(engine)
-    engine.dispose()
 
 
 class Flaky:

@@ -3,37 +3,24 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
 
-from app.db import migrate
 from app.db.models_recordings import Recording, Transcript
-from app.db.session import make_engine, session_factory
 from app.settings import Settings
 from recordings import jobs
 from recordings.transcribe import load_model
 from recordings.transcriber import Transcriber
 from recordings.worker import Worker as IngestWorker
 from tests.support.recording_files import add_row, settle
-from tests.support.transcription import korean_model_dir, real_redis, redis_url, speech_wav, stereo_call
+from tests.support.transcription import korean_model_dir, redis_url, speech_wav, stereo_call
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def world(database_url: str, tmp_path: Path) -> Iterator[tuple[Any, sessionmaker[Session]]]:
-    migrate.upgrade(database_url)
-    engine = make_engine(database_url)
-    with real_redis(tmp_path / "redis-state") as client:
-        yield client, session_factory(engine)
-    engine.dispose()
 
 
 def test_given_an_ended_call_with_speech_when_ingested_then_a_transcriber_stores_its_transcript(
