@@ -39,6 +39,7 @@ from app.api import spy as spy_api
 from app.api import supervisor as supervisor_api
 from app.api import transcription as transcription_api
 from app.api import transfers as transfers_api
+from app.api.body_limit import BodyLimit
 from app.db.session import get_engine, session_factory
 from app.ops import secrets as secret_store
 from app.services import operators, sla_scheduler, spy
@@ -129,6 +130,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app() -> FastAPI:
     app = FastAPI(title="Tổng đài 1022", version="0.1.0", lifespan=lifespan)
     errors.install(app)
+    app.add_middleware(BodyLimit)  # oversized bodies get a 413 before any route (or form parser) reads them
     app.include_router(health.router)
     app.include_router(calls.router)
     app.include_router(operators_api.router)

@@ -12,6 +12,8 @@ from app.api.ratelimit import rate_limit
 from app.services import citizen_actions, public_cases
 
 router = APIRouter(prefix="/public", tags=["public"])
+# Digits with the usual separators: a number with letters in it is a 422 naming the field, not a lookup that fails.
+PHONE = r"^\+?[0-9 .\-]{6,32}$"
 # A code has a check digit, but phone guessing is what the budget is for: a few tries a minute per address.
 LOOKUP_BUDGET = rate_limit("public_lookup", per_minute=20)
 RATING_BUDGET = rate_limit("public_rating", per_minute=10)
@@ -46,7 +48,7 @@ class PublishedPage(BaseModel):
 
 
 class RatingIn(BaseModel):
-    phone: str = Field(min_length=6, max_length=32)
+    phone: str = Field(min_length=6, max_length=32, pattern=PHONE)
     satisfaction: int = Field(ge=1, le=5, description="1 = rất không hài lòng ... 5 = rất hài lòng")
     comment: str = Field("", max_length=1000)
 
@@ -58,7 +60,8 @@ def _private(response: Response) -> None:
 
 @router.get("/cases/{code}", response_model=CaseStatusOut)
 async def lookup(request: Request, response: Response, code: str,
-                 phone: str = Query(min_length=6, max_length=32, description="the phone number given with the case"),
+                 phone: str = Query(min_length=6, max_length=32, pattern=PHONE,
+                                    description="the phone number given with the case"),
                  _budget: None = Depends(LOOKUP_BUDGET)) -> CaseStatusOut:
     """Status, dates and the answer; never names, addresses, e-mails or the content. Wrong phone = unknown code."""
     sessions = request.app.state.sessions

@@ -83,14 +83,19 @@ def problems(session: Session, new: NewCase) -> list[Problem]:
     return found
 
 
+def nfc(text: str) -> str:
+    """One form for Vietnamese text: keyboards and apps send composed (NFC) or decomposed (NFD) letters."""
+    return unicodedata.normalize("NFC", text)
+
+
 def check(session: Session, new: NewCase) -> NewCase:
     """The case with its phone normalised, or InvalidInput listing every problem (Art. 6)."""
     found = problems(session, new)
     if found:
         raise InvalidInput("; ".join(f"{p.field}: {p.message_en}" for p in found))
     phone = normalise_phone(new.citizen_phone) if new.citizen_phone else None
-    content = new.content.strip()
-    return NewCase(citizen_name=" ".join(new.citizen_name.split()), content=content, channel=new.channel,
-                   citizen_phone=phone, citizen_address=(new.citizen_address or "").strip() or None,
+    content = nfc(new.content).strip()
+    return NewCase(citizen_name=" ".join(nfc(new.citizen_name).split()), content=content, channel=new.channel,
+                   citizen_phone=phone, citizen_address=nfc(new.citizen_address or "").strip() or None,
                    citizen_email=(new.citizen_email or "").strip() or None, topic=new.topic,
                    confidential=new.confidential, jurisdiction=new.jurisdiction, call_uniqueid=new.call_uniqueid)

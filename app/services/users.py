@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.models_auth import User
+from app.db.models_cases import Agency
 from app.errors import AppError, UsernameTaken, UserNotFound
 from app.services import auth, operators
 
@@ -30,6 +31,14 @@ class AgencyRequired(AppError):
     message_en = "Focal points and agency heads belong to an agency: send agency_id."
 
 
+class UnknownAgency(AppError):
+    status_code = 422
+    error_id = "unknown_agency"
+    message_vi = ("Không có cơ quan với agency_id này. Chọn một cơ quan trong danh sách /api/agencies; "
+                  "không có gì bị thay đổi.")
+    message_en = "No agency has this agency_id. Pick one from the list at /api/agencies; nothing was changed."
+
+
 @dataclass(frozen=True)
 class UserChange:
     display_name: str | None = None
@@ -39,9 +48,11 @@ class UserChange:
     password: str | None = None
 
 
-def _check_agency(role: str, agency_id: int | None) -> None:
+def _check_agency(session: Session, role: str, agency_id: int | None) -> None:
     if role in AGENCY_ROLES and agency_id is None:
         raise AgencyRequired(role)
+    if agency_id is not None and session.get(Agency, agency_id) is None:  # the foreign key would fail as a 500
+        raise UnknownAgency(str(agency_id))
 
 
 def get(session: Session, user_id: int) -> User:
@@ -60,7 +71,7 @@ def list_users(session: Session, role: str | None = None) -> list[User]:
 
 def create(session: Session, *, username: str, display_name: str, role: str, password: str, now: datetime,
            agency_id: int | None = None, extension: str | None = None) -> User:
-    _check_agency(role, agency_id)
+    _check_agency(session, role, agency_id)
     password_hash = auth.hash_password(password)  # validates the length before anything is written
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise UsernameTaken(username)
@@ -79,7 +90,7 @@ def update(session: Session, user_id: int, change: UserChange) -> User:
     user = get(session, user_id)
     role = change.role or user.role
     agency_id = change.agency_id if change.agency_id is not None else user.agency_id
-    _check_agency(role, agency_id)
+    _check_agency(session, role, agency_id)
     new_hash = auth.hash_password(change.password) if change.password is not None else None
     rights_changed = (role != user.role or agency_id != user.agency_id or change.active is False
                       or new_hash is not None)
