@@ -17,10 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.api.auth import Principal
-from app.db import migrate
 from app.db.models import Alert
 from app.db.models_recordings import Recording
-from app.db.session import make_engine, session_factory
 from app.services import cases
 from app.services.case_intake import NewCase
 from app.settings import Settings
@@ -29,15 +27,6 @@ from tests.support.recording_files import add_row, settle, stereo_tones
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 OPERATOR = Principal(token_id="t", role="operator", username="op1")
-
-
-@pytest.fixture
-def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    url = f"sqlite:///{tmp_path / 'rec.db'}"
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    yield session_factory(engine)
-    engine.dispose()
 
 
 @pytest.fixture

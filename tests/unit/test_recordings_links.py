@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.api.auth import Principal
-from app.db import migrate
 from app.db.models import CallbackRequest, Case
 from app.db.models_recordings import Recording
-from app.db.session import make_engine, session_factory
 from app.services import callbacks, cases, recording_links
 from app.services.case_intake import NewCase
 from app.services.transfers import Desk
@@ -23,15 +18,6 @@ from tests.support.recording_files import add_row
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 OPERATOR = Principal(token_id="t", role="operator", username="op1")
-
-
-@pytest.fixture
-def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    url = f"sqlite:///{tmp_path / 'links.db'}"
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    yield session_factory(engine)
-    engine.dispose()
 
 
 def _file(session: Session, call_uniqueid: str | None = None) -> Case:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,22 +10,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.db import migrate
 from app.db.models import Alert
 from app.db.models_recordings import Recording
-from app.db.session import make_engine, session_factory
 from app.settings import Settings
 from recordings import alarms, ingest, store, sweep
 from tests.support.recording_files import add_row, settle, stereo_tones
-
-
-@pytest.fixture
-def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    url = f"sqlite:///{tmp_path / 'rec.db'}"
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    yield session_factory(engine)
-    engine.dispose()
 
 
 @pytest.fixture
