@@ -13,17 +13,11 @@ from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
 from app.api.auth import Principal
-from app.api.cases import allowed, in_session, now_of
+from app.api.cases import allowed, in_session, now_of, settings_of
 from app.services import audit, audit_chain, cases
-from app.settings import Settings, get_settings
 from recordings import evidence as evidence_package
 
 router = APIRouter(prefix="/api", tags=["evidence"])
-
-
-def settings_of(request: Request) -> Settings:
-    """The app's settings (set by the lifespan; an app built without it uses the process's own)."""
-    return getattr(request.app.state, "settings", None) or get_settings()
 
 
 class ChainEntryOut(BaseModel):
