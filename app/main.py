@@ -44,16 +44,10 @@ from app.db.session import get_engine, session_factory
 from app.ops import secrets as secret_store
 from app.services import operators, sla_scheduler, spy
 from app.services.wallboard_worker import WallboardWorker
-from app.settings import Settings, get_settings
+from app.settings import get_settings
 from app.web import routes as web_routes
 
 log = logging.getLogger("app")
-
-
-def redis_url(settings: Settings, secrets: dict[str, str]) -> str:
-    if settings.redis_url:
-        return settings.redis_url
-    return f"redis://:{secrets.get('redis_password', '')}@127.0.0.1:{settings.redis_port}/0"
 
 
 def _seed_operators(sessions: Any, extensions: list[str]) -> None:
@@ -82,7 +76,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = get_engine()
     sessions = session_factory(engine)
     await asyncio.to_thread(_seed_operators, sessions, settings.operators)
-    redis = aioredis.from_url(redis_url(settings, secrets), socket_timeout=2, socket_connect_timeout=2)
+    redis = aioredis.from_url(secret_store.redis_url(settings, secrets), socket_timeout=2, socket_connect_timeout=2)
     # Every process sends AMI actions over its own link; only the lease holder acts on AMI events.
     feed = AmiFeed(sessions, settings, redis)
     # The wallboard rereads Asterisk after the events that matter, and wholly after every (re)connect.

@@ -98,11 +98,9 @@ def wait_for_model(model_dir: Path, stop: threading.Event) -> VoskModel | None:
 
 
 def redis_client(settings: Settings) -> redis.Redis:
-    from app.main import redis_url
-    from app.ops import secrets as secret_store
+    from app.ops.secrets import redis_url
 
-    secrets = secret_store.read(settings.var_dir / "secrets.json")
-    return redis.Redis.from_url(redis_url(settings, secrets), socket_timeout=10, socket_connect_timeout=3)
+    return redis.Redis.from_url(redis_url(settings), socket_timeout=10, socket_connect_timeout=3)
 
 
 def main() -> None:

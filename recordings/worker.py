@@ -36,10 +36,7 @@ class Enqueuer:
         if self._client is None:
             import redis
 
-            url = self.settings.redis_url
-            if not url:
-                password = secret_store.read(self.settings.var_dir / "secrets.json").get("redis_password", "")
-                url = f"redis://:{password}@127.0.0.1:{self.settings.redis_port}/0"
+            url = secret_store.redis_url(self.settings)
             self._client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         return self._client
 

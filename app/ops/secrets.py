@@ -8,6 +8,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from app.settings import Settings
+
 
 def _new() -> str:
     return secrets.token_urlsafe(18)
@@ -49,3 +51,11 @@ def read(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         return {}
     return data
+
+
+def redis_url(settings: Settings, known: dict[str, Any] | None = None) -> str:
+    """Where Redis is: settings.redis_url, else the local redis-server with the password generated at set-up."""
+    if settings.redis_url:
+        return settings.redis_url
+    values = known if known is not None else read(settings.var_dir / "secrets.json")
+    return f"redis://:{values.get('redis_password', '')}@127.0.0.1:{settings.redis_port}/0"
