@@ -55,6 +55,7 @@ class Handlers:
         result = "error"
         try:
             uniqueid = headers.get("agi_uniqueid", "")
+            request.take_args(names.AGI_IVR_ARG_VARIABLES)
             dialled = await request.get_variable(names.VAR_DIALLED)
             linkedid = await request.get_variable("CHANNEL(linkedid)")
             # Queued, not awaited: the caller hears the menu at once, even while the database is slow.

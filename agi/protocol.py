@@ -30,6 +30,15 @@ class Request(fast_agi.Request):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.latencies_ms: list[float] = []  # round trips of non-media commands, for the call's log line
+        # Variables the dialplan already passed as AGI arguments: get_variable answers them without a round trip.
+        self.known: dict[str, str] = {}
+
+    def take_args(self, variables: tuple[str, ...]) -> None:
+        """agi_arg_1.. carry these variables' values, in order; an empty or missing one is still asked for."""
+        for n, name in enumerate(variables, 1):
+            value = self.headers.get(f"agi_arg_{n}", "")
+            if value:
+                self.known[name] = value
 
     async def send_command(self, command: str) -> dict[str, Any]:
         started = time.perf_counter()
@@ -46,6 +55,8 @@ class Request(fast_agi.Request):
         return result
 
     async def get_variable(self, name: str) -> str:
+        if name in self.known:
+            return self.known[name]
         result = await self.send_command(f"GET VARIABLE {name}")
         # "200 result=1 (value)" when set; panoramisk parses that into ("1", "value").
         value = result.get("result", ("0", ""))

@@ -50,6 +50,10 @@ VAR_ROUTE = "TD_ROUTE"
 VAR_AGI_FAILED = "TD_AGI_FAILED"
 VAR_SOUNDS = "TD_SOUNDS"
 VAR_RECORDINGS_DIR = "TD_RECORDINGS_DIR"
+# What the IVR route needs from the channel, passed as AGI arguments (agi_arg_1..4, in this order) so the server
+# does not ask for each with a GET VARIABLE round trip while the caller waits for the first prompt.
+AGI_IVR_ARG_VARIABLES = (VAR_DIALLED, "CHANNEL(linkedid)", VAR_SOUNDS, VAR_RECORDINGS_DIR)
+AGI_IVR_ARGS = ",".join(f"${{{v}}}" for v in AGI_IVR_ARG_VARIABLES)
 VAR_TRANSFER = "TD_TRANSFER"  # the transfer's id; set as "__TD_TRANSFER" so the Atxfer's Local channel inherits it
 VAR_TRANSFER_RING = "TD_TRANSFER_RING"  # seconds the agency's phone rings before the transfer fails
 VAR_CALLBACK = "TD_CALLBACK"  # the callback request's id, on a call-back originated from the console
