@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import itertools
 import json
 import logging
 import os
@@ -164,6 +165,10 @@ class Journal:
 
     def head(self) -> Entry | None:
         return self.pending[0] if self.pending else None
+
+    def peek(self, count: int, upto: int) -> list[Entry]:
+        """The next entries to apply, in order, up to `count` and no further than seq `upto`."""
+        return list(itertools.takewhile(lambda e: e.seq <= upto, itertools.islice(self.pending, count)))
 
     def mark_applied(self, entry: Entry) -> None:
         if self.pending and self.pending[0].seq == entry.seq:

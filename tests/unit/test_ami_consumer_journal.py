@@ -93,3 +93,71 @@ async def test_given_not_holding_the_lease_when_stepping_then_nothing_applied_an
     await consumer.step()  # another process holds it and applies its own copy: ours is trimmed
     assert consumer.backlog()["pending"] == 0 and store.stored == []
     consumer.journal.close()
+
+
+class FakeSession:
+    """Keeps writes until commit, like a transaction; rollback forgets them."""
+
+    def __init__(self, db: list[str]) -> None:
+        self.db, self.pending = db, []  # type: list[str]
+
+    def __enter__(self) -> FakeSession:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.pending.clear()  # closing without commit rolls back
+
+    def flush(self) -> None:
+        return None
+
+    def commit(self) -> None:
+        self.db.extend(self.pending)
+        self.pending.clear()
+
+    def rollback(self) -> None:
+        self.pending.clear()
+
+
+def _handler(session: FakeSession, event: dict[str, str], _at: datetime, _replay: bool) -> None:
+    """Like the real handlers: write, then commit; an event that changes nothing rolls back (spy_store.end)."""
+    if event.get("Nothing"):
+        session.rollback()
+        return
+    session.pending.append(event["Uniqueid"])
+    session.commit()
+
+
+async def test_given_a_handler_rolls_back_inside_a_batch_when_applied_then_nothing_before_it_is_lost(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db: list[str] = []
+    monkeypatch.setattr(consumer_module, "_apply_in", _handler)
+    consumer = EventConsumer(lambda: FakeSession(db), journal=Journal(tmp_path))  # type: ignore[arg-type]
+    _offer(consumer, "a", "b")
+    _offer(consumer, "spy-leg", Nothing="1")
+    _offer(consumer, "c", "d")
+    for _ in range(3):
+        await consumer.step()
+    assert db == ["a", "b", "c", "d"]
+    assert consumer.backlog()["pending"] == 0
+    consumer.journal.close()
+
+
+async def test_given_many_events_when_applied_then_batched_in_order(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    db: list[str] = []
+    commits: list[int] = []
+    monkeypatch.setattr(consumer_module, "_apply_in", _handler)
+
+    def sessions() -> FakeSession:
+        session = FakeSession(db)
+        real = session.commit
+        session.commit = lambda: (commits.append(len(session.pending)), real())  # type: ignore[method-assign]
+        return session
+
+    consumer = EventConsumer(sessions, journal=Journal(tmp_path))  # type: ignore[arg-type]
+    uids = [f"u{n:03d}" for n in range(70)]
+    _offer(consumer, *uids)
+    await consumer.step()
+    assert db == uids
+    assert len(commits) == 3  # 32 + 32 + 6 events, one transaction each
+    consumer.journal.close()
