@@ -95,6 +95,8 @@ class Application(fast_agi.Application):
                 return
             await route(Request(app=self, headers=headers, reader=reader, writer=writer,
                                 encoding=self.default_encoding))
+        except AgiHangup as exc:  # the caller or Asterisk went away: the end of a call, not a fault of ours
+            log.info("agi: channel gone: %s", exc)
         except Exception:
             log.exception("agi: handler failed")
         finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import OrderedDict
 from typing import Any
 
@@ -10,6 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agi.protocol import MAX_HEADER_BYTES, AgiHangup, Application, Request
+from app import names
+from ivr.menu import load_menu
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # Header names as Asterisk writes them; values are any text without a line break.
@@ -79,7 +82,9 @@ reply_line = st.one_of(
     st.sampled_from([b"200 result=0\n", b"200 result=-1\n", b"200 result=49\n", b"200 result= (timeout)\n",
                      b"200 result=1 (hangup)\n", b"HANGUP\n", b"510 Invalid or unknown command\n",
                      b"100 result=0 Trying...\n200 result=0\n", b"511 Command Not Permitted on a dead channel\n",
-                     b"", b"\n", b"200\n", b"200 result=99999999999999999999\n"]),
+                     b"", b"\n", b"200\n", b"200 result=99999999999999999999\n",
+                     b"200 result=1 (/srv/sounds)\n", b"200 result=1 (1.1)\n", b"200 result=48 endpos=800\n",
+                     b"200 result=57 endpos=1\n", b"200 result=35 endpos=1\n", b"200 result=1\n"]),
     st.binary(max_size=120).map(lambda b: b + b"\n"),
     st.binary(max_size=120),  # the socket closes mid-line
     st.builds(lambda code, rest: f"{code} {rest}\n".encode(), st.integers(-1000, 10**6),
@@ -103,3 +108,40 @@ def test_given_any_reply_when_sending_a_command_then_a_parsed_result_or_agi_hang
     except AgiHangup:
         return  # the one exception the handlers expect: they end the call cleanly on it
     assert isinstance(result, dict) and result.get("status_code") not in (None, 0, 511)
+
+
+def _session(headers: dict[str, str], replies: list[bytes]) -> tuple[list[str], list[logging.LogRecord]]:
+    """One whole FastAGI session in memory: headers and every reply queued up front, then the socket closes."""
+    from agi.handlers import Handlers  # imported here: the route table is what is under test, not its import
+    from agi.server import build_application
+
+    async def run() -> list[str]:
+        app = build_application(Handlers(None, menu=load_menu()))
+        block = "".join(f"{k}: {v}\n" for k, v in headers.items()).encode() + b"\n"
+        writer = _Writer()
+        await app.handler(_reader(block + b"".join(replies)), writer)  # type: ignore[arg-type]
+        return [line for line in writer.sent.decode(errors="replace").split("\n") if line]
+
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    log = logging.getLogger("agi")
+    log.addHandler(handler)
+    try:
+        commands = asyncio.run(run())
+    finally:
+        log.removeHandler(handler)
+    return commands, [r for r in records if r.exc_info]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from([names.AGI_ROUTE_IVR, names.AGI_ROUTE_QUEUE_EXIT, names.AGI_ROUTE_HEALTH]),
+       st.dictionaries(st.sampled_from(["agi_callerid", "agi_uniqueid", "agi_channel", "agi_arg_1", "agi_arg_2",
+                                        "agi_extension", "agi_calleridname", "agi_language"]), header_value),
+       st.lists(reply_line, max_size=40))
+def test_given_any_headers_and_replies_when_a_route_runs_then_it_ends_without_an_unhandled_error(
+        route: str, extra: dict[str, str], replies: list[bytes]) -> None:
+    commands, crashes = _session({"agi_network_script": route, **extra}, replies)
+    assert crashes == [], [r.getMessage() for r in crashes]
+    nexts = [c for c in commands if c.startswith(f"SET VARIABLE {names.VAR_NEXT} ")]
+    assert all(c.split('"')[1].startswith("td-") for c in nexts), nexts  # only our own dialplan contexts
