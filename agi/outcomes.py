@@ -58,6 +58,15 @@ class Router:
         future = self._writer.submit(self._work, fn, *args, **kwargs)
         future.add_done_callback(lambda f: self._log_failure(fn, f))
 
+    def drain(self, timeout: float) -> int:
+        """Wait (up to timeout) until every queued write has run; returns how many were still waiting."""
+        marker = self._writer.submit(lambda: None)  # one FIFO thread: done once everything before it is
+        try:
+            marker.result(timeout)
+            return 0
+        except TimeoutError:
+            return self._writer._work_queue.qsize()  # noqa: SLF001 - only to say how many, in the log
+
     def _work(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         assert self.sessions is not None
         with self.sessions() as session:

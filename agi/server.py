@@ -20,6 +20,7 @@ from ivr.menu import load_menu
 from ivr.prompts import PROMPTS
 
 log = logging.getLogger("agi")
+DRAIN_S = 6.0
 
 
 def build_application(handlers: Handlers) -> Application:
@@ -59,6 +60,11 @@ async def serve(settings: Settings, stop: asyncio.Event, sock: socket.socket | N
         ready()
     async with server:
         await stop.wait()
+    # Calls' writes are queued, not awaited: land them before the process ends (the stack kills it after 10 s).
+    left = await asyncio.to_thread(handlers.router.drain, DRAIN_S)
+    if left:
+        log.error("FastAGI stopped with %d call writes not stored (the database did not take them in %s s)",
+                  left, DRAIN_S)
     log.info("FastAGI stopped")
 
 
