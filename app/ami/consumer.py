@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import time
 from collections.abc import Callable
@@ -49,6 +50,18 @@ def normalise(raw: dict[str, object]) -> dict[str, str]:
         if sep:
             event.setdefault(f"ChanVariable({name})", value)
     return event
+
+
+def _batchable(entries: list[Entry]) -> list[Entry]:
+    """The leading entries that may share a transaction. Spy events go alone: their handlers roll back when a
+    session has already ended (ChanSpyStop and the leg's Hangup both end it), which would abort a whole batch."""
+    def alone(entry: Entry) -> bool:
+        return (entry.event.get("Event") in spy_events.EVENTS
+                or entry.event.get("Uniqueid", "").startswith(spy_events.PREFIX))
+
+    if alone(entries[0]):
+        return entries[:1]
+    return list(itertools.takewhile(lambda e: not alone(e), entries))
 
 
 class BatchAborted(Exception):
@@ -192,15 +205,23 @@ class EventConsumer:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), 1.0)
             return
-        # Only what is on disk is applied: an event the database has must survive the machine's crash too.
-        durable = await asyncio.to_thread(self.journal.sync)
-        while (batch := self.journal.peek(BATCH, durable)) and self.holding():
+        # The door wrote each event to the file (that survives a crash of this process). The fsync, for a crash
+        # of the machine, runs beside the database write, not before it: an event the database has needs no
+        # journal, so only events still pending depend on it, and they are on disk by the end of this round.
+        syncing = asyncio.ensure_future(asyncio.to_thread(self.journal.sync))
+        try:
+            await self._apply_pending()
+        finally:
+            await syncing
+
+    async def _apply_pending(self) -> None:
+        while (batch := self.journal.peek(BATCH)) and self.holding():
+            batch = batch[:1] if self._one_by_one > 0 else _batchable(batch)
             self._attempt_started = time.monotonic()
             try:
-                if len(batch) > 1 and self._one_by_one <= 0:
+                if len(batch) > 1:
                     await asyncio.to_thread(self._apply_batch, batch)
                 else:
-                    batch = batch[:1]
                     await asyncio.to_thread(self._apply, batch[0].event, batch[0].at, batch[0].replay)
                     self._one_by_one -= 1
             except Exception as exc:

@@ -1,8 +1,9 @@
 """A local append-only journal of AMI events: JSON lines on disk, applied in order, compacted once applied.
 
-The door writes each event (a plain write survives a crash of the process; fsync before it is applied covers the
-machine). The applier takes entries in order and marks them applied; a cursor file says how far it got, so a
-restarted process replays only the rest. A torn last line (a crash mid-write) is cut off on open.
+The door writes each event (a plain write survives a crash of the process); the applier fsyncs each round, beside
+its database write (an event the database already has needs no journal), which covers a crash of the machine.
+The applier takes entries in order and marks them applied; a cursor file says how far it got, so a restarted
+process replays only the rest. A torn last line (a crash mid-write) is cut off on open.
 One process owns one journal file at a time (flock), so a restarted web app finds its own journal again.
 """
 
@@ -166,9 +167,9 @@ class Journal:
     def head(self) -> Entry | None:
         return self.pending[0] if self.pending else None
 
-    def peek(self, count: int, upto: int) -> list[Entry]:
-        """The next entries to apply, in order, up to `count` and no further than seq `upto`."""
-        return list(itertools.takewhile(lambda e: e.seq <= upto, itertools.islice(self.pending, count)))
+    def peek(self, count: int) -> list[Entry]:
+        """The next entries to apply, in order, at most `count`."""
+        return list(itertools.islice(self.pending, count))
 
     def mark_applied(self, entry: Entry) -> None:
         if self.pending and self.pending[0].seq == entry.seq:

@@ -133,7 +133,7 @@ async def test_given_a_handler_rolls_back_inside_a_batch_when_applied_then_nothi
     monkeypatch.setattr(consumer_module, "_apply_in", _handler)
     consumer = EventConsumer(lambda: FakeSession(db), journal=Journal(tmp_path))  # type: ignore[arg-type]
     _offer(consumer, "a", "b")
-    _offer(consumer, "spy-leg", Nothing="1")
+    _offer(consumer, "other-leg", Nothing="1")  # not a spy leg: it rides in the batch
     _offer(consumer, "c", "d")
     for _ in range(3):
         await consumer.step()
