@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app.domain.working_hours import DEFAULT_TZ
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -84,8 +87,8 @@ class Settings(BaseSettings):
     # caller waits longer than alert_queue_wait_s; the worker rereads Asterisk at most every
     # wallboard_coalesce_ms after an event, and every wallboard_refresh_s regardless.
     service_level_s: int = 20
-    # The local time zone: "today" for the wallboard's counters starts at its midnight.
-    timezone: str = "Asia/Ho_Chi_Minh"
+    # The local time zone (the working calendar's): "today" for the wallboard's counters starts at its midnight.
+    timezone: str = DEFAULT_TZ
     alert_queue_wait_s: int = 120
     wallboard_refresh_s: float = 5.0
     wallboard_coalesce_ms: int = 150
@@ -157,3 +160,11 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def local_zone() -> ZoneInfo:
+    """The deployment's time zone (TD_TIMEZONE), the working calendar's; for modules that keep it as a constant.
+
+    Read from a fresh Settings rather than get_settings(), so importing a module never fixes the cached settings.
+    """
+    return ZoneInfo(Settings().timezone)

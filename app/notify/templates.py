@@ -5,11 +5,11 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from app.errors import InvalidInput
+from app.settings import local_zone
 
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+TZ = local_zone()
 SMS_MAX = 160  # one GSM-7 segment, hence no diacritics in SMS
 SENDER = "Tổng đài 1022"
 

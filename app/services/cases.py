@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -25,8 +24,9 @@ from app.services.case_access import Who, check_can_act, check_can_read
 from app.services.case_errors import CaseNotFound, StaleVersion
 from app.services.case_search import fold
 from app.services.recording_links import attach_case as attach_recordings
+from app.settings import local_zone
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+LOCAL_TZ = local_zone()
 ANSWER_ACTIONS = frozenset({"answer", "answer_directly"})
 
 

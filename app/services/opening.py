@@ -42,49 +42,52 @@ def seed_calendar(settings: Settings) -> cal.WorkingCalendar:
 
 
 class Opening:
-    """Answers "is the line staffed now?" from a cached copy of the stored calendar.
+    """Answers "is the line staffed now?" from a copy of the stored calendar, without touching the database.
 
-    The copy is reread at most every settings.calendar_cache_s, one reread at a time, off the event loop; calls
-    that arrive meanwhile use the copy they have. If the database fails, the last copy stands (a caller must
-    never be lost to a database fault), and the reread is tried again after the cache time.
+    The first answer waits for the first read (the server does it before it listens). After that a background
+    task rereads the calendar every settings.calendar_cache_s, so an admin's edit reaches callers within that
+    time, and no call ever waits for the database. If a reread fails, the last copy stands (a caller must never
+    be lost to a database fault) and the next reread tries again.
     """
 
-    def __init__(self, sessions: sessionmaker[Session] | None, settings: Settings, clock: Clock = system_clock,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, sessions: sessionmaker[Session] | None, settings: Settings, clock: Clock = system_clock) -> None:
         self.sessions = sessions
         self.settings = settings
         self.clock = clock
-        self.monotonic = monotonic
         self._calendar: cal.WorkingCalendar | None = None
-        self._loaded_at = 0.0
         self._lock = asyncio.Lock()
+        self._refresher: asyncio.Task[None] | None = None
 
     async def is_open(self) -> bool:
         return cal.is_working(await self.calendar(), self.clock())
 
     async def calendar(self) -> cal.WorkingCalendar:
-        if self._calendar is not None and not self._stale():
-            return self._calendar
-        if self._calendar is not None and self._lock.locked():
-            return self._calendar  # another call is rereading; this one need not wait for it
-        async with self._lock:
-            if self._calendar is None or self._stale():
-                await self._reload()
+        if self._calendar is None:
+            await self.refresh()
+        if self._refresher is None or self._refresher.done():
+            self._refresher = asyncio.create_task(self._refresh_forever(), name="calendar-refresh")
         assert self._calendar is not None
         return self._calendar
 
-    def _stale(self) -> bool:
-        return self.monotonic() - self._loaded_at >= self.settings.calendar_cache_s
+    async def refresh(self) -> None:
+        """Reread the calendar now (one reread at a time, off the event loop)."""
+        async with self._lock:
+            try:
+                self._calendar = await asyncio.to_thread(self._read)
+            except Exception:  # any database or data fault: keep answering calls with what we have
+                log.exception("could not read the working calendar; using the %s",
+                              "last one read" if self._calendar is not None else "working_hours setting")
+                if self._calendar is None:
+                    self._calendar = seed_calendar(self.settings)
 
-    async def _reload(self) -> None:
-        try:
-            self._calendar = await asyncio.to_thread(self._read)
-        except Exception:  # any database or data fault: keep answering calls with what we have
-            log.exception("could not read the working calendar; using the %s",
-                          "last one read" if self._calendar is not None else "working_hours setting")
-            if self._calendar is None:
-                self._calendar = seed_calendar(self.settings)
-        self._loaded_at = self.monotonic()
+    def stop(self) -> None:
+        if self._refresher is not None:
+            self._refresher.cancel()
+
+    async def _refresh_forever(self) -> None:
+        while True:
+            await asyncio.sleep(max(self.settings.calendar_cache_s, 0.1))
+            await self.refresh()
 
     def _read(self) -> cal.WorkingCalendar:
         if self.sessions is None:

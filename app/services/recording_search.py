@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
@@ -21,8 +20,9 @@ from app.domain.workflow import STATUS_LABEL_VI, Status
 from app.services import recording_access as access
 from app.services.case_access import Who
 from app.services.redact import normalise_phone
+from app.settings import local_zone
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
+VN = local_zone()
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from app.errors import InvalidInput
+from app.settings import local_zone
 
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+TZ = local_zone()
 PeriodKind = Literal["week", "month", "quarter", "year", "custom"]
 MAX_CUSTOM_DAYS = 3 * 366
 

@@ -18,11 +18,12 @@ from app.db.models import Alert, Call, Operator
 from app.domain import wallboard as wb
 from app.domain.wallboard_day import DayTally
 from app.services.wallboard_live import Live
+from app.settings import local_zone
 from recordings import alarms
 
 log = logging.getLogger("wallboard")
 STREAM = "td:wallboard"
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+LOCAL_TZ = local_zone()
 ALERT_KINDS = {names.ALERT_AGI_FAILED: "agi_fallback"}
 
 

@@ -178,6 +178,17 @@ def test_given_admin_when_managing_agencies_topics_and_calendar_then_changes_app
         "calendar_entry_not_found"
 
 
+def test_given_admin_when_weekly_hours_replaced_then_read_back_and_a_malformed_spec_refused(client: TestClient) -> None:
+    admin = as_("admin")
+    seeded = client.get("/api/admin/calendar/weekly", headers=admin).json()
+    assert seeded == {"spec": "mon-fri 07:00-11:30,13:30-17:00", "timezone": "Asia/Ho_Chi_Minh"}
+    put = client.put("/api/admin/calendar/weekly", headers=admin, json={"spec": "mon-sat 07:00-17:00"})
+    assert put.status_code == 200 and put.json()["spec"] == "mon-sat 07:00-17:00"
+    assert client.get("/api/admin/calendar/weekly", headers=admin).json()["spec"] == "mon-sat 07:00-17:00"
+    assert client.put("/api/admin/calendar/weekly", headers=admin, json={"spec": "mon-fri 17:00-07:00"}).status_code \
+        == 422
+
+
 def _fill(path: str) -> str:
     return (path.replace("{code}", "260000000").replace("{agency_id}", "999").replace("{contact_id}", "999")
             .replace("{day}", "2026-12-25").replace("{closure_id}", "999").replace("{season_id}", "999"))

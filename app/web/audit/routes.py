@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -20,6 +19,7 @@ from app.services import audit, topics
 from app.services import recording_access as access
 from app.services import recording_search as rs
 from app.services.recording_audit import record_use
+from app.settings import local_zone
 from app.web.audit import strings  # noqa: F401  (registers the page texts)
 from app.web.common import i18n
 from app.web.common.pages import PageNotFound, page_user
@@ -28,7 +28,7 @@ from recordings.labels import label
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
+VN = local_zone()
 
 
 def _message(error: AppError | None, lang: str) -> str | None:
