@@ -7,7 +7,9 @@ import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -58,6 +60,16 @@ class Env:
         return self.stack.asterisk.rx(command)
 
 
+def _staffed_today_and_tomorrow(api: httpx.Client, settings: Settings) -> None:
+    """The test line answers round the clock even on a public holiday: the IVR follows the working calendar
+    (its weekly hours seeded from working_hours below), so today and tomorrow are made working days in it."""
+    today = datetime.now(ZoneInfo(settings.timezone)).date()
+    for day in (today, today + timedelta(days=1)):
+        response = api.post("/api/admin/calendar/extra-working-days",
+                            json={"day": day.isoformat(), "windows": "00:00-24:00", "reason": "tests: 24/7"})
+        assert response.status_code == 201, response.text
+
+
 @pytest.fixture(scope="session")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     # TD_TEST_SLOT lets two test sessions (two developers' checkouts) run side by side on other ports.
@@ -82,6 +94,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
         api = httpx.Client(base_url=f"http://127.0.0.1:{settings.http_port}", timeout=15,
                            headers={"Authorization": f"Bearer {stack.admin_token}"})
         sessions = session_factory(make_engine(settings.effective_database_url))
+        _staffed_today_and_tomorrow(api, settings)
         yield Env(stack, sipp, api, sessions)
         api.close()
     finally:

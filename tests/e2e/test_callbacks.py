@@ -25,16 +25,24 @@ def _callback_of(env: Env, caller: str) -> CallbackRequest | None:
 
 @contextlib.contextmanager
 def _closed_now(env: Env) -> Iterator[None]:
-    """A closure in the working calendar (the IVR's only source of open/closed) around now, for one test."""
-    # The AGI server rereads the calendar on every call here; the closure is gone before it restarts as usual.
-    with env.agi_settings(calendar_cache_s=0):
-        now = datetime.now(UTC)
-        closure = env.api.post("/api/admin/calendar/closures", json={
-            "start_at": (now - timedelta(minutes=5)).isoformat(), "end_at": (now + timedelta(hours=1)).isoformat(),
-            "reason": "test: out of hours"}).json()
-        try:
-            yield
-        finally:
+    """A closure in the working calendar (the IVR's only source of open/closed) around now, for one test.
+
+    The AGI server restarts after the closure is added, so it starts on it; the closure is removed before the
+    server restarts with its usual settings, so the next test starts on the usual calendar.
+    """
+    now = datetime.now(UTC)
+    closure = env.api.post("/api/admin/calendar/closures", json={
+        "start_at": (now - timedelta(minutes=5)).isoformat(), "end_at": (now + timedelta(hours=1)).isoformat(),
+        "reason": "test: out of hours"}).json()
+    removed = False
+    try:
+        with env.agi_settings(calendar_cache_s=300):
+            try:
+                yield
+            finally:
+                removed = env.api.delete(f"/api/admin/calendar/closures/{closure['id']}").status_code == 204
+    finally:
+        if not removed:
             env.api.delete(f"/api/admin/calendar/closures/{closure['id']}")
 
 
