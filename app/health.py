@@ -47,10 +47,27 @@ async def _agi(host: str, port: int) -> Component:
     return Component(True, f"{host}:{port}")
 
 
+def _sqlite_writable(engine: Any) -> None:
+    """Another process holding SQLite's write lock leaves reads working, so ask for the lock (and let it go)."""
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        cur.execute("PRAGMA busy_timeout=1500")
+        try:
+            cur.execute("BEGIN IMMEDIATE")
+            cur.execute("ROLLBACK")
+        finally:
+            cur.execute("PRAGMA busy_timeout=30000")  # the pooled connection goes back as the app set it
+    finally:
+        raw.close()
+
+
 async def _database(engine: Any) -> Component:
     def check() -> None:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
+        if engine.dialect.name == "sqlite":
+            _sqlite_writable(engine)
 
     try:
         await asyncio.wait_for(asyncio.to_thread(check), 3)

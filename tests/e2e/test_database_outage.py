@@ -87,6 +87,7 @@ def test_given_calls_in_flight_when_database_locked_then_every_call_and_event_is
         faulty = wait_until(lambda: (b := _health(env))["code"] == 503 and "ami_journal" in b["failed"] and b,
                             "/health naming the journal's database fault", timeout=OUTAGE_S + 30)
         assert faulty["ami_journal"]["pending"] > 0 and faulty["ami_journal"]["fault"] is not None
+        assert "database" in faulty["failed"]  # reads still work; the write lock is what is refused
         # The outage lasts until every call has hung up, and at least OUTAGE_S (a slow machine makes it longer).
         wait_until(lambda: all(recorder.matching(Event="Hangup", Uniqueid=u) for u in uids),
                    "every call hung up in Asterisk", timeout=120)
