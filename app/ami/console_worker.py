@@ -15,13 +15,14 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import names
+from app.ami.consumer import is_outage
 from app.db.models import Operator
 from app.db.models_console import ConsoleEvent
 from app.services import console_feed, console_state, operators, screenpop, write_gate
@@ -35,6 +36,7 @@ TRANSFER_EVENTS = frozenset({"AttendedTransfer", "Hangup"})
 TRANSFER_USEREVENTS = frozenset({names.USEREVENT_TRANSFER, names.USEREVENT_CALLBACK})
 BATCH = 64
 AmiSend = Callable[[dict[str, str]], Any]
+T = TypeVar("T")
 
 
 def extension_of(event: dict[str, str]) -> str | None:
@@ -120,15 +122,28 @@ class ConsoleWorker:
             jobs = [await queue.get()]
             while len(jobs) < BATCH and not queue.empty():
                 jobs.append(queue.get_nowait())
-            try:
-                loop = asyncio.get_running_loop()
-                stored = await loop.run_in_executor(self.executor, self.store, jobs)
-            except Exception:
-                log.exception("could not store %d console events", len(jobs))
+            stored = await self._through_outages(f"{len(jobs)} console events", self.executor, self.store, jobs)
+            if stored is None:
                 continue
             await console_feed.publish_rows(self.redis, stored.rows, self.sessions)
             for extension in stored.wrapups:
                 await self._after_wrapup_start(extension)
+
+    async def _through_outages(self, what: str, executor: ThreadPoolExecutor | None, fn: Callable[..., T],
+                               *args: Any) -> T | None:
+        """While the database is unreachable or locked, wait and retry the same events, in order, never dropping
+        them (a replayed write is deduplicated); any other error is logged and the events are given up."""
+        delay = 0.5
+        while True:
+            try:
+                return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
+            except Exception as exc:
+                if not is_outage(exc):
+                    log.exception("could not store %s", what)
+                    return None
+                log.warning("database unavailable (%s); %s wait, retrying", type(exc).__name__, what)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
     def store(self, jobs: Sequence[Job]) -> Stored:
         """One transaction for the batch; on a clash with another writer, one job at a time."""
@@ -227,10 +242,8 @@ class ConsoleWorker:
     async def _run_transfers(self, queue: asyncio.Queue[Job]) -> None:
         while True:
             job = await queue.get()
-            try:
-                rows = await asyncio.to_thread(self._transfer, job)
-            except Exception:
-                log.exception("transfer_events could not apply %s", job.event.get("Event"))
+            rows = await self._through_outages(f"transfer event {job.event.get('Event')}", None, self._transfer, job)
+            if rows is None:
                 continue
             await console_feed.publish_rows(self.redis, rows, self.sessions)
 

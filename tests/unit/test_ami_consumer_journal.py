@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -161,3 +163,34 @@ async def test_given_many_events_when_applied_then_batched_in_order(tmp_path: Pa
     assert db == uids
     assert len(commits) == 3  # 32 + 32 + 6 events, one transaction each
     consumer.journal.close()
+
+
+async def test_given_database_down_when_console_events_stored_then_retried_in_order_not_dropped(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.ami.console_worker import ConsoleWorker, Job, Stored
+
+    worker = ConsoleWorker(None, None, lambda _a: None, wrapup_s=1, shards=1)  # type: ignore[arg-type]
+    store = FakeStore()
+    store.down = True
+    attempts: list[int] = []
+
+    def fake_store(jobs: list[Job]) -> Stored:
+        attempts.append(len(jobs))
+        if len(attempts) == 3:
+            store.down = False
+        store.apply(jobs[0].event, T0, False)
+        store.stored.extend(j.event["Uniqueid"] for j in jobs[1:])
+        return Stored()
+
+    worker.store = fake_store  # type: ignore[method-assign]
+    for uid in ("a", "b"):
+        worker.queues[0].put_nowait(Job({"Event": "DeviceStateChange", "Uniqueid": uid}, T0))
+    task = asyncio.create_task(worker._run_shard(worker.queues[0]))
+    for _ in range(500):  # asyncio.sleep is stubbed out here: wait in a thread, which lets the loop run
+        if store.stored:
+            break
+        await asyncio.to_thread(time.sleep, 0.01)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    worker.executor.shutdown()
+    assert store.stored == ["a", "b"] and attempts == [2, 2, 2]
