@@ -24,7 +24,10 @@ class DriveResult:
 def _digit(result: dict[str, object]) -> str:
     """AGI returns the ASCII code of a pressed key, 0 for none, -1 on hangup."""
     value = result.get("result", ("0", ""))
-    code = int(value[0]) if isinstance(value, tuple) and value[0].lstrip("-").isdigit() else 0
+    text = str(value[0]) if isinstance(value, tuple) else ""
+    digits = text.removeprefix("-")
+    # ASCII only: "²".isdigit() is True but int("²") raises, and panoramisk passes any non-space text through
+    code = int(text) if digits.isascii() and digits.isdigit() else 0
     if code < 0:
         raise AgiHangup("caller hung up")
     key = chr(code) if 0 < code < 128 else ""

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from agi.driver import Driver
@@ -96,6 +96,8 @@ agi_reply = st.builds(lambda value, data: {"status_code": 200, "result": (value,
 
 @FUZZ
 @given(st.lists(agi_reply, max_size=60), st.lists(case_status, max_size=5), st.booleans())
+@example([{"status_code": 200, "result": ("²", "")}], [], False)  # isdigit() but not int(): found by this test
+@example([{"status_code": 200, "result": ("--5", "")}], [], False)
 def test_given_any_agi_digit_replies_when_driving_the_menu_then_an_outcome_or_a_hang_up(
         replies: list[dict[str, Any]], found: list[CaseStatus | None], out_of_hours: bool) -> None:
     answers = iter(found)
