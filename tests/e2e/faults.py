@@ -1,0 +1,152 @@
+"""Shared steps of the fault tests: rows counted before and after, /health, and the app's state against Asterisk's."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+
+from app import names
+from app.db.models import Call, CallEvent, Case
+from app.db.models_cases import CaseEventRecord
+from app.db.models_outbox import Notification
+from app.db.models_recordings import Recording
+from app.ops import process
+from app.ops.stack import PythonService
+from tests.e2e.conftest import Env
+from tests.support.waiting import wait_until
+
+# What a fault must never lose: one count per table.
+COUNTED = {"calls": Call, "call_events": CallEvent, "cases": Case, "case_events": CaseEventRecord,
+           "recordings": Recording, "notifications": Notification}
+
+
+def counts(env: Env) -> dict[str, int]:
+    """Rows in each counted table now."""
+    with env.sessions() as session:
+        return {name: session.scalar(select(func.count()).select_from(model)) or 0 for name, model in COUNTED.items()}
+
+
+def assert_nothing_lost(before: dict[str, int], after: dict[str, int], new_calls: int, *,
+                        new_recordings: int | None = None, new_call_events: int | None = None) -> None:
+    """No table shrank; exactly new_calls calls were added (and at least the recordings and events expected)."""
+    shrank = {k: (before[k], after[k]) for k in COUNTED if after[k] < before[k]}
+    assert not shrank, f"rows lost (before, after): {shrank}"
+    assert after["calls"] - before["calls"] == new_calls, (before, after, new_calls)
+    if new_recordings is not None:
+        assert after["recordings"] - before["recordings"] >= new_recordings, (before, after, new_recordings)
+    if new_call_events is not None:
+        assert after["call_events"] - before["call_events"] >= new_call_events, (before, after, new_call_events)
+
+
+def health(env: Env) -> tuple[int, dict[str, Any]]:
+    """/health's status and body; (0, {"error": ...}) while the web app does not answer at all."""
+    try:
+        response = env.api.get("/health", timeout=30)
+    except httpx.TransportError as exc:
+        return 0, {"error": repr(exc), "failed": ["web"]}
+    return response.status_code, response.json()
+
+
+def green(env: Env, timeout: float = 90) -> dict[str, Any]:
+    """Wait for /health 200 with every part green and the AMI journal drained."""
+    def probe() -> dict[str, Any] | None:
+        code, body = health(env)
+        ok = code == 200 and body.get("status") == "ok" and body["ami_journal"].get("pending") == 0
+        return body if ok else None
+
+    return wait_until(probe, "a green /health with the AMI journal drained", timeout=timeout)
+
+
+def fault_shown(env: Env, part: str, timeout: float = 60) -> dict[str, Any]:
+    """Wait for /health 503 naming this part (part "web": the web app does not answer)."""
+    def probe() -> dict[str, Any] | None:
+        code, body = health(env)
+        if part == "web":
+            return body if code == 0 else None
+        return body if code == 503 and part in body.get("failed", []) else None
+
+    return wait_until(probe, f"/health naming {part} as failed", timeout=timeout)
+
+
+def kill(service: PythonService) -> int:
+    """SIGKILL a Python service by its recorded PID: no shutdown code runs. Returns the PID."""
+    pid = process.recorded_pid(service.pid_file)
+    assert pid is not None, f"{service.name} is not running"
+    os.kill(pid, signal.SIGKILL)
+    proc = getattr(service, "_proc", None)
+    if proc is not None and proc.pid == pid:
+        proc.wait()  # our child: reap it, or it lingers as a zombie that still looks alive
+        service._proc = None
+    else:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+    with contextlib.suppress(FileNotFoundError):
+        service.pid_file.unlink()  # a SIGKILLed process leaves its PID file: start() would think it still runs
+    return pid
+
+
+def call_row(env: Env, uniqueid: str) -> Call | None:
+    with env.sessions() as session:
+        return session.scalar(select(Call).where(Call.uniqueid == uniqueid))
+
+
+def assert_rows_ended(env: Env, uniqueids: list[str], timeout: float = 60) -> list[Call]:
+    """Each call has its row, and the row has its ended_at (the calls have hung up)."""
+    def ended(uniqueid: str) -> Call | None:
+        row = call_row(env, uniqueid)
+        return row if row is not None and row.ended_at is not None else None
+
+    return [wait_until(lambda u=u: ended(u), f"call {u} has an ended row", timeout=timeout)  # type: ignore[misc]
+            for u in uniqueids]
+
+
+def _items(reply: Any) -> list[dict[str, Any]]:
+    return [dict(m) for m in (reply if isinstance(reply, list) else [reply])]
+
+
+def mismatches(env: Env) -> list[str]:
+    """Where the app's view (open call rows, operators' login, queues and pause) differs from Asterisk's."""
+    live = {str(c.get("Uniqueid")) for c in _items(env.ami({"Action": "CoreShowChannels"}))
+            if c.get("Event") == "CoreShowChannel"}
+    members: dict[str, dict[str, bool]] = {}  # extension -> queue -> paused
+    for m in _items(env.ami({"Action": "QueueStatus"})):
+        if m.get("Event") == "QueueMember":
+            ext = str(m.get("Location") or m.get("StateInterface") or "").removeprefix("PJSIP/")
+            members.setdefault(ext, {})[str(m.get("Queue"))] = str(m.get("Paused")) == "1"
+    problems = []
+    with env.sessions() as session:
+        open_rows = set(session.scalars(select(Call.uniqueid).where(Call.ended_at.is_(None))))
+        ended_live = set(session.scalars(select(Call.uniqueid).where(Call.ended_at.is_not(None),
+                                                                     Call.uniqueid.in_(live)))) if live else set()
+    problems += [f"ghost call {u}: open in the database, gone from Asterisk" for u in sorted(open_rows - live)]
+    problems += [f"live call {u} already ended in the database" for u in sorted(ended_live)]
+    response = env.api.get("/api/operators")
+    assert response.status_code == 200, response.text
+    for op in response.json():
+        ext = op["extension"]
+        want = {names.queue_for(s): op["paused"] for s in op["skills"]} if op["logged_in"] else {}
+        have = members.pop(ext, {})
+        if have != want:
+            problems.append(f"operator {ext}: app says queues/paused {want}, Asterisk has {have}")
+    problems += [f"queue member {ext} is no operator of the app: {queues}" for ext, queues in members.items()]
+    return problems
+
+
+def assert_state_matches_asterisk(env: Env, timeout: float = 30) -> None:
+    """No ghost call, no operator in the wrong queue or pause state (waits for the app to settle)."""
+    last: list[str] = []
+
+    def settled() -> bool:
+        nonlocal last
+        last = mismatches(env)
+        return not last
+
+    try:
+        wait_until(settled, "the app's state to match Asterisk's", timeout=timeout, every=1.0)
+    except AssertionError:
+        raise AssertionError("the app's state differs from Asterisk's:\n" + "\n".join(last)) from None
