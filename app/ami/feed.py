@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.ami import reconcile
 from app.ami.console_worker import (
     DEVICE_EVENT,
     QUEUE_KINDS,
@@ -126,10 +127,12 @@ class AmiFeed:
         task.add_done_callback(self._background.discard)
 
     async def resync(self) -> None:
-        """Make app_queue match the database (logins, pauses, wrap-ups), then read every phone's state."""
+        """Make app_queue match the database (logins, pauses, wrap-ups), read every phone's state, and end the
+        calls whose Hangup was missed while the link was down."""
         try:
             await operators.resync(self._load_operators, self.send)
             await self.resync_devices()
+            await reconcile.close_gone(self.sessions, self.send, self.calls.offer, self.clock)
         except Exception:
             log.exception("resync after taking the lease failed")
 
