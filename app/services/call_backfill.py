@@ -1,0 +1,93 @@
+"""The queue steps and the recording of calls whose AMI events were missed, rebuilt from Asterisk's queue_log.
+
+While the web app is down (or its AMI link is lost) no event reaches it: a call that came, waited, reached an
+operator and hung up in that time had only the row the AGI wrote, with no queue join, no operator answer and no
+recording row. app_queue writes every queue step to queue_log itself, so before the reconciliation ends such a call
+(app.ami.reconcile), this journals the AMI events those steps stand for, marked replay=True: the applier skips
+any the database already has, exactly as for a replayed journal. They carry queue_log's own times.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.db.models import Call
+from app.domain.queue_log import QueueStep, steps_of
+from app.services.recording_events import FILENAME_KEY
+
+log = logging.getLogger("ami.backfill")
+Offer = Callable[[dict[str, str], datetime, bool], None]
+# Only the end of queue_log is read: the calls concerned were live a moment ago (at most a long outage back).
+TAIL_BYTES = 8 * 1024 * 1024
+
+
+def _at(epoch: int) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)
+
+
+def events_for(call: Call, steps: list[QueueStep]) -> list[tuple[dict[str, str], datetime]]:
+    """The AMI events (as the consumer stores them) that one call's queue_log steps stand for, in order."""
+    uid = call.uniqueid
+    base = {"Uniqueid": uid, "Linkedid": call.linkedid or uid, "Channel": call.channel or ""}
+    out: list[tuple[dict[str, str], datetime]] = []
+    for step in steps:
+        at = _at(step.at)
+        if step.event == "ENTERQUEUE":
+            if not out:  # the caller was answered (IVR) and recorded (MixMonitor) before the first queue
+                out.append(({**base, "Event": "Newstate", "ChannelStateDesc": "Up"}, at))
+                if call.recording_path:
+                    out.append(({**base, "Event": "MixMonitorStart", FILENAME_KEY: call.recording_path}, at))
+            position = step.data[2] if len(step.data) > 2 else ""
+            out.append(({**base, "Event": "QueueCallerJoin", "Queue": step.queue, "Position": position}, at))
+        elif step.event == "CONNECT":
+            out.append(({**base, "Event": "AgentConnect", "Queue": step.queue, "MemberName": step.agent,
+                         "Interface": f"PJSIP/{step.agent}", "HoldTime": str(step.number(0) or 0)}, at))
+        elif step.event == "ABANDON":
+            out.append(({**base, "Event": "QueueCallerAbandon", "Queue": step.queue,
+                         "HoldTime": str(step.number(2) or 0)}, at))
+    return out
+
+
+def _tail(path: Path) -> list[str]:
+    with path.open("rb") as f:
+        size = f.seek(0, os.SEEK_END)
+        f.seek(max(0, size - TAIL_BYTES))
+        return f.read().decode("utf-8", "replace").splitlines()
+
+
+def missed_events(sessions: sessionmaker[Session], uniqueids: list[str],
+                  queue_log: Path | None) -> list[tuple[dict[str, str], datetime]]:
+    """Blocking: what queue_log says about these calls, as AMI events to journal (empty without queue_log)."""
+    if not uniqueids or queue_log is None or not queue_log.exists():
+        return []
+    steps = steps_of(_tail(queue_log), set(uniqueids))
+    if not steps:
+        return []
+    with sessions() as session:
+        calls = list(session.scalars(select(Call).where(Call.uniqueid.in_(list(steps)))))
+    return [e for call in calls for e in events_for(call, steps[call.uniqueid])]
+
+
+async def backfill(sessions: sessionmaker[Session], uniqueids: list[str], queue_log: Path | None,
+                   offer: Offer) -> int:
+    """Journal the missed queue events of these calls (gone from Asterisk, about to be ended); returns how many."""
+    try:
+        found = await asyncio.to_thread(missed_events, sessions, uniqueids, queue_log)
+    except OSError as exc:
+        log.warning("queue_log unreadable, the missed calls keep only what the database has: %s", exc)
+        return 0
+    for event, at in found:
+        offer(event, at, True)
+    if found:
+        log.warning("%d queue event(s) of %d call(s) missed while no AMI event came, rebuilt from queue_log",
+                    len(found), len({e["Uniqueid"] for e, _ in found}))
+    return len(found)
+
