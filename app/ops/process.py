@@ -22,6 +22,7 @@ def start(
     log_file: Path,
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
+    nice: int = 0,
 ) -> subprocess.Popen[bytes]:
     """Start argv in its own process group, with output to log_file, and record its PID."""
     pid_file.parent.mkdir(parents=True, exist_ok=True)
@@ -39,8 +40,29 @@ def start(
             cwd=cwd,
             start_new_session=True,
         )
+    if nice:
+        set_session_nice(proc.pid, nice)
     pid_file.write_text(str(proc.pid))
     return proc
+
+
+def set_session_nice(pid: int, nice: int) -> None:
+    """Give the whole session of pid (its autogroup) this nice value.
+
+    Why: with sched_autogroup (on by default in Debian's kernels) the scheduler first shares the CPU between
+    sessions, then by nice inside each one. Every service runs in its own session, so without this a niced worker
+    would still take as much CPU as Asterisk. A kernel without autogroups, or a cgroup-managed unit, has no such
+    file: plain nice values (and the unit's CPU weight) apply there."""
+    with contextlib.suppress(OSError):
+        Path(f"/proc/{pid}/autogroup").write_text(str(nice))
+
+
+def session_nice(pid: int) -> int | None:
+    """The autogroup nice of pid's session ("/autogroup-42 nice 10"), or None without autogroups."""
+    try:
+        return int(Path(f"/proc/{pid}/autogroup").read_text().split()[-1])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def recorded_pid(pid_file: Path) -> int | None:

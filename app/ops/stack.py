@@ -50,7 +50,7 @@ class PythonService:
         # `nice` execs Python, so the recorded PID is the service's and every thread it starts has this level.
         prefix = ["nice", "-n", str(self.nice)] if self.nice else []
         self._proc = process.start([*prefix, sys.executable, *self.argv], self.pid_file, self.log_file,
-                                   env=settings_env(self.settings), cwd=PROJECT_DIR)
+                                   env=settings_env(self.settings), cwd=PROJECT_DIR, nice=self.nice)
         port = self.port
         if port is not None:  # a worker without a port (the notification dispatcher) is ready once started
             process.wait_for(lambda: process.port_open("127.0.0.1", port), self.name, 30,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -42,3 +43,16 @@ def test_given_the_stack_running_when_priorities_read_then_every_background_work
     assert WORKER_NICE > REALTIME_NICE
     for worker in env.stack.workers:
         assert nice_levels(running_pid(worker.pid_file)) == {WORKER_NICE}, worker.name
+
+
+def test_given_autogroups_when_priorities_read_then_each_worker_session_is_niced_and_telephony_is_not(
+        env: Env) -> None:
+    # With sched_autogroup, CPU is shared between sessions before nice counts: a worker's session must be niced too.
+    if process.session_nice(os.getpid()) is None:
+        pytest.skip("this kernel has no autogroups: plain nice values (checked above) are what the scheduler uses")
+    stack = env.stack
+    assert stack.asterisk is not None
+    for service in (stack.asterisk, stack.agi, stack.web):
+        assert process.session_nice(running_pid(service.pid_file)) == REALTIME_NICE
+    for worker in env.stack.workers:
+        assert process.session_nice(running_pid(worker.pid_file)) == WORKER_NICE, worker.name
