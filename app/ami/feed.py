@@ -132,7 +132,7 @@ class AmiFeed:
         try:
             await operators.resync(self._load_operators, self.send)
             await self.resync_devices()
-            await reconcile.close_gone(self.sessions, self.send, self.calls.offer, self.clock)
+            await reconcile.close_gone(self.sessions, self.send, self.calls.offer, self.clock, self.settings)
         except Exception:
             log.exception("resync after taking the lease failed")
 

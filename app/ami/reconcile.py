@@ -4,6 +4,8 @@ Events sent while the link was down (a cut TCP connection, an Asterisk restart) 
 Hangup was among them would stay open in the database forever: a ghost on the wallboard, in the reports, and a
 recording never ingested. The lease holder compares its open rows with CoreShowChannels and journals a Hangup for
 each one that is gone, so it is applied in order after whatever is still pending, exactly like a real one.
+A call whose MixMonitorStart was missed has a file but no recording row: the row is made from the file name the
+IVR stored on the call (a MixMonitorStart is journaled for it), so the recording is ingested, not orphaned.
 """
 
 from __future__ import annotations
@@ -11,14 +13,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app import names
 from app.db.models import Call
 from app.db.models_recordings import Recording
+from app.settings import Settings
+from recordings import store
 
 log = logging.getLogger("ami.reconcile")
 
@@ -26,6 +31,10 @@ Send = Callable[[dict[str, str]], Awaitable[Any]]
 Offer = Callable[[dict[str, str], datetime, bool], None]
 # The Cause-txt of the Hangups made here, so a reader of the journal or the logs can tell them from Asterisk's.
 MISSED = "Hangup missed while the AMI link was down"
+# Calls this recent are checked for a recording file without its row (older ones are the sweep's business).
+ADOPT_WITHIN = timedelta(days=1)
+Orphan = tuple[str, str, str, str, datetime]  # uniqueid, linkedid, channel, recording file, call started
+FILENAME_KEY = f"ChanVariable({names.MIXMONITOR_FILENAME})"
 
 
 def open_rows(sessions: sessionmaker[Session]) -> dict[str, tuple[str, str]]:
@@ -38,6 +47,15 @@ def open_rows(sessions: sessionmaker[Session]) -> dict[str, tuple[str, str]]:
         for u, link, chan in recs:
             found.setdefault(u, (link or "", chan or ""))
     return found
+
+
+def unclaimed(sessions: sessionmaker[Session], since: datetime) -> list[Orphan]:
+    """(uniqueid, linkedid, channel, file, started_at) of recent calls whose recording file has no row."""
+    with sessions() as session:
+        claimed = select(Recording.id).where(Recording.source_path == Call.recording_path).exists()
+        rows = session.execute(select(Call.uniqueid, Call.linkedid, Call.channel, Call.recording_path, Call.started_at)
+                               .where(Call.recording_path.is_not(None), Call.started_at >= since, ~claimed))
+        return [(u, link or "", chan or "", path, started) for u, link, chan, path, started in rows]
 
 
 def live_ids(items: Iterable[Mapping[str, Any]]) -> set[str] | None:
@@ -60,15 +78,30 @@ def gone(open_: Mapping[str, tuple[str, str]], live: set[str]) -> list[str]:
     return sorted(u for u, (linkedid, _) in open_.items() if u not in live and (not linkedid or linkedid not in live))
 
 
+def adopt(offer: Offer, settings: Settings, orphans: list[Orphan]) -> dict[str, tuple[str, str]]:
+    """Journal a MixMonitorStart for each orphan whose file Asterisk wrote; returns uniqueid -> (linkedid, channel)."""
+    found: dict[str, tuple[str, str]] = {}
+    for uniqueid, linkedid, channel, path, started in orphans:
+        if not store.runtime(settings).host_path(path).exists():
+            continue  # the call never left the IVR: nothing was recorded
+        offer({"Event": "MixMonitorStart", "Uniqueid": uniqueid, "Linkedid": linkedid, "Channel": channel,
+               FILENAME_KEY: path}, started, True)
+        found[uniqueid] = (linkedid, channel)
+        log.warning("recording %s of call %s: its MixMonitorStart was missed, row made from the call", path, uniqueid)
+    return found
+
+
 async def close_gone(sessions: sessionmaker[Session], send: Send, offer: Offer,
-                     clock: Callable[[], datetime]) -> list[str]:
+                     clock: Callable[[], datetime], settings: Settings | None = None) -> list[str]:
     """Journal a Hangup for every open row Asterisk no longer has; returns their uniqueids.
 
     The rows are read before the channels are: a row open then and absent from the later list has ended,
     while a call that starts in between is in the list (or not yet in the database) and is left alone.
+    With settings, recording files of recent calls that have no row are adopted first.
     """
     open_ = await asyncio.to_thread(open_rows, sessions)
-    if not open_:
+    orphans = await asyncio.to_thread(unclaimed, sessions, clock() - ADOPT_WITHIN) if settings else []
+    if not open_ and not orphans:
         return []
     try:
         reply = await send({"Action": "CoreShowChannels"})
@@ -79,6 +112,9 @@ async def close_gone(sessions: sessionmaker[Session], send: Send, offer: Offer,
     if live is None:
         log.warning("open calls not reconciled: CoreShowChannels gave no complete list")
         return []
+    if settings is not None:
+        for uniqueid, ids in adopt(offer, settings, orphans).items():
+            open_.setdefault(uniqueid, ids)  # its Hangup may be stored already: the recording still has to end
     ended = gone(open_, live)
     at = clock()
     for uniqueid in ended:

@@ -14,6 +14,7 @@ from app.ami.consumer import EventConsumer
 from app.ami.journal import Journal
 from app.db.models import Call
 from app.db.models_recordings import Recording
+from app.settings import Settings
 
 T0 = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 T1 = datetime(2026, 11, 24, 3, 5, tzinfo=UTC)
@@ -91,3 +92,28 @@ async def test_given_reconciled_twice_when_applied_then_the_first_end_time_stays
     assert await _reconcile(consumer, sessions, _channels()) == []  # nothing open any more
     with sessions() as s:
         assert s.scalar(select(Call.ended_at).where(Call.uniqueid == "gone.1")) == first
+
+
+async def test_given_mixmonitor_start_missed_when_reconciling_then_recording_row_made_from_the_call_and_ended(
+        tmp_path: Path, sessions: sessionmaker[Session], settings: Settings) -> None:
+    recorded = tmp_path / "20261124-030000-gone.5-inbound.raw"
+    recorded.write_bytes(b"\0" * 320)
+    never = tmp_path / "20261124-030000-ivr.6-inbound.raw"  # left in the IVR: MixMonitor never ran
+    with sessions() as s:
+        s.add_all([Call(uniqueid="gone.5", linkedid="gone.5", channel="PJSIP/td-trunk-5", started_at=T0,
+                        ended_at=T0, recording_path=str(recorded)),
+                   Call(uniqueid="ivr.6", linkedid="ivr.6", started_at=T0, ended_at=T0, recording_path=str(never))])
+        s.commit()
+    consumer = _consumer(tmp_path, sessions)
+
+    async def send(_action: dict[str, str]) -> Any:
+        return _channels()
+
+    await reconcile.close_gone(sessions, send, consumer.offer, lambda: T1, settings)
+    while consumer.journal.backlog()["pending"]:
+        await consumer.step()
+    with sessions() as s:
+        [rec] = s.scalars(select(Recording)).all()
+        ended_at = s.scalar(select(Call.ended_at).where(Call.uniqueid == "gone.5"))
+    assert (rec.uniqueid, rec.source_path, rec.state) == ("gone.5", str(recorded), "ended")
+    assert ended_at is not None and ended_at.replace(tzinfo=UTC) == T0  # the stored hang-up time is kept
