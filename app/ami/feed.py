@@ -32,7 +32,8 @@ from app.ami.consumer import WANTED, EventConsumer, normalise
 from app.ami.journal import Journal
 from app.ami.lease import Lease, db_acquire, db_release, holder_id
 from app.db.models_console import ConsoleEvent
-from app.services import console_feed, console_state, operators
+from app.services import call_backfill, console_feed, console_state, operators
+from app.services.wallboard_queue_log import queue_log_path
 from app.settings import Settings
 
 log = logging.getLogger("ami.feed")
@@ -132,9 +133,32 @@ class AmiFeed:
         try:
             await operators.resync(self._load_operators, self.send)
             await self.resync_devices()
-            await reconcile.close_gone(self.sessions, self.send, self.calls.offer, self.clock, self.settings)
+            await self.close_gone_calls()
         except Exception:
             log.exception("resync after taking the lease failed")
+
+    async def close_gone_calls(self) -> None:
+        """End the calls Asterisk no longer has. First journal, for them and for the calls still open, the queue
+        steps queue_log has and the app missed (no event comes while the app or its link is down), so they are
+        applied before the Hangup that ends a call."""
+        hangups: list[tuple[dict[str, str], datetime, bool]] = []
+
+        def hold_hangups(event: dict[str, str], at: datetime, replay: bool) -> None:
+            if event.get("Event") == "Hangup":
+                hangups.append((event, at, replay))
+            else:
+                self.calls.offer(event, at, replay)
+
+        # Steps logged before the link came up were missed (or are journaled already); later ones come as events.
+        state = self.link.state if self.link is not None else None
+        connected_at = time.time() - (time.monotonic() - state.since) if state is not None else None
+        await reconcile.close_gone(self.sessions, self.send, hold_hangups, self.clock, self.settings)
+        try:
+            await call_backfill.backfill(self.sessions, [e["Uniqueid"] for e, _, _ in hangups],
+                                         queue_log_path(self.settings), self.calls.offer, before=connected_at)
+        finally:
+            for event, at, replay in hangups:
+                self.calls.offer(event, at, replay)
 
     def _load_operators(self) -> list[Any]:
         with self.sessions() as session:

@@ -3,8 +3,9 @@
 While the web app is down (or its AMI link is lost) no event reaches it: a call that came, waited, reached an
 operator and hung up in that time had only the row the AGI wrote, with no queue join, no operator answer and no
 recording row. app_queue writes every queue step to queue_log itself, so before the reconciliation ends such a call
-(app.ami.reconcile), this journals the AMI events those steps stand for, marked replay=True: the applier skips
-any the database already has, exactly as for a replayed journal. They carry queue_log's own times.
+(app.ami.reconcile), and for every call still open, this journals the AMI events those steps stand for, marked
+replay=True: the applier skips any the database already has, exactly as for a replayed journal. They carry
+queue_log's own times.
 """
 
 from __future__ import annotations
@@ -63,12 +64,22 @@ def _tail(path: Path) -> list[str]:
         return f.read().decode("utf-8", "replace").splitlines()
 
 
-def missed_events(sessions: sessionmaker[Session], uniqueids: list[str],
-                  queue_log: Path | None) -> list[tuple[dict[str, str], datetime]]:
-    """Blocking: what queue_log says about these calls, as AMI events to journal (empty without queue_log)."""
-    if not uniqueids or queue_log is None or not queue_log.exists():
+def missed_events(sessions: sessionmaker[Session], uniqueids: list[str], queue_log: Path | None,
+                  before: float | None = None) -> list[tuple[dict[str, str], datetime]]:
+    """Blocking: what queue_log says about these calls and every call still open, as AMI events to journal.
+
+    Only steps logged before `before` (epoch seconds: when the AMI link came up) count: a later step's own event
+    came over the link, and one journaled after this replay would be stored twice. Empty without queue_log.
+    """
+    if queue_log is None or not queue_log.exists():
         return []
-    steps = steps_of(_tail(queue_log), set(uniqueids))
+    with sessions() as session:
+        wanted = set(uniqueids) | set(session.scalars(select(Call.uniqueid).where(Call.ended_at.is_(None))))
+    if not wanted:
+        return []
+    steps = steps_of(_tail(queue_log), wanted)
+    if before is not None:
+        steps = {u: kept for u, found in steps.items() if (kept := [s for s in found if s.at < int(before)])}
     if not steps:
         return []
     with sessions() as session:
@@ -77,10 +88,11 @@ def missed_events(sessions: sessionmaker[Session], uniqueids: list[str],
 
 
 async def backfill(sessions: sessionmaker[Session], uniqueids: list[str], queue_log: Path | None,
-                   offer: Offer) -> int:
-    """Journal the missed queue events of these calls (gone from Asterisk, about to be ended); returns how many."""
+                   offer: Offer, before: float | None = None) -> int:
+    """Journal the missed queue events of these calls (gone from Asterisk, about to be ended) and of every call
+    still open; returns how many."""
     try:
-        found = await asyncio.to_thread(missed_events, sessions, uniqueids, queue_log)
+        found = await asyncio.to_thread(missed_events, sessions, uniqueids, queue_log, before)
     except OSError as exc:
         log.warning("queue_log unreadable, the missed calls keep only what the database has: %s", exc)
         return 0
@@ -90,4 +102,3 @@ async def backfill(sessions: sessionmaker[Session], uniqueids: list[str], queue_
         log.warning("%d queue event(s) of %d call(s) missed while no AMI event came, rebuilt from queue_log",
                     len(found), len({e["Uniqueid"] for e, _ in found}))
     return len(found)
-

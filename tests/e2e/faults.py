@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import signal
+from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -18,6 +21,9 @@ from app.db.models_recordings import Recording
 from app.ops import process
 from app.ops.stack import PythonService
 from tests.e2e.conftest import Env
+from tests.e2e.helpers import OperatorPhone, new_caller
+from tests.support.ami_events import AmiRecorder
+from tests.support.sipp import SippRun
 from tests.support.waiting import wait_until
 
 # What a fault must never lose: one count per table.
@@ -150,3 +156,60 @@ def assert_state_matches_asterisk(env: Env, timeout: float = 30) -> None:
         wait_until(settled, "the app's state to match Asterisk's", timeout=timeout, every=1.0)
     except AssertionError:
         raise AssertionError("the app's state differs from Asterisk's:\n" + "\n".join(last)) from None
+
+
+# --- calls in flight ---------------------------------------------------------------------------------------------
+
+# Asterisk's events and the call event each one must leave behind.
+KINDS = {"QueueCallerJoin": "queue_join", "QueueCallerAbandon": "abandoned", "AgentConnect": "operator_answered"}
+# Operator phones of the fault tests: a port range of their own in this test slot (SIPp's counter starts lower).
+_PHONE_PORTS = itertools.count(15100 + 2000 * int(os.environ.get("TD_TEST_SLOT", "0")) + 1800)
+
+
+def recorder(env: Env) -> AmiRecorder:
+    return AmiRecorder(env.settings.ami_port, env.settings.ami_username, env.stack.secrets["ami_secret"]).start()
+
+
+@contextlib.contextmanager
+def staffed(env: Env, extensions: list[str], calls: int = 4) -> Iterator[list[OperatorPhone]]:
+    """These operators registered, serving the general queue, logged in and answering; logged out after."""
+    phones = []
+    try:
+        for ext in extensions:
+            phone = OperatorPhone(env, ext, next(_PHONE_PORTS)).register()
+            phones.append(phone)
+            phone.skills({names.SKILL_GENERAL: 0})
+            phone.answer(calls=calls, timeout_s=180)
+            phone.api("login")  # a login also ends any pause left by an earlier test
+        yield phones
+    finally:
+        for phone in phones:
+            phone.stop()
+
+
+def place_call(env: Env, rec: AmiRecorder, hold_ms: int, dtmf: str = "0") -> tuple[str, SippRun]:
+    """A caller keys `dtmf` (0: an operator) and hangs up hold_ms after the answer; returns its uniqueid."""
+    caller = new_caller()
+    run = env.sipp.call(names.DIALLED_NUMBERS[0], caller, dtmf=dtmf, hold_ms=hold_ms, timeout_s=180)
+    channel = rec.wait_for(f"{caller}'s channel", Event="Newchannel", CallerIDNum=caller,
+                           Context=names.CTX_INBOUND, timeout=60)
+    return channel["Uniqueid"], run
+
+
+def reached_operator(rec: AmiRecorder, uniqueid: str, timeout: float = 90) -> dict[str, str]:
+    """Asterisk's own word that an operator answered this caller (AgentConnect on the caller's channel)."""
+    return rec.wait_for(f"an operator answering {uniqueid}", Event="AgentConnect", Uniqueid=uniqueid,
+                        timeout=timeout)
+
+
+def assert_events_stored(env: Env, rec: AmiRecorder, uniqueids: list[str]) -> int:
+    """Each call's queue join, operator answer and abandon as Asterisk sent them are stored, as many times as sent.
+    Returns how many that is in all."""
+    total = 0
+    for uid in uniqueids:
+        sent = Counter(KINDS[e["Event"]] for e in rec.matching(Uniqueid=uid) if e["Event"] in KINDS)
+        with env.sessions() as session:
+            stored = Counter(session.scalars(select(CallEvent.kind).where(CallEvent.uniqueid == uid)))
+        assert {k: stored[k] for k in KINDS.values()} == {k: sent[k] for k in KINDS.values()}, (uid, sent, stored)
+        total += sum(sent.values())
+    return total

@@ -88,3 +88,14 @@ def test_given_no_queue_log_when_backfilled_then_nothing_is_offered(sessions: se
     _seed(sessions)
     assert call_backfill.missed_events(sessions, ["100.1"], tmp_path / "absent") == []
     assert call_backfill.missed_events(sessions, ["100.1"], None) == []
+
+
+def test_given_open_calls_when_backfilled_with_a_cutoff_then_only_steps_before_the_link_came_up_are_offered(
+        tmp_path: Path, sessions: sessionmaker[Session]) -> None:
+    _seed(sessions)  # both calls are open: found without being named
+    log = tmp_path / "queue_log"
+    log.write_text("\n".join(QUEUE_LOG) + "\n")
+    offered = call_backfill.missed_events(sessions, [], log, before=E0 + 10)
+    assert [(e["Uniqueid"], e["Event"]) for e, _ in offered] == [
+        ("100.1", "Newstate"), ("100.1", "MixMonitorStart"), ("100.1", "QueueCallerJoin"), ("100.1", "AgentConnect")]
+    assert offered[-1][1] == datetime.fromtimestamp(E0 + 9, UTC)  # queue_log's own time
