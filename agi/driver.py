@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from agi.protocol import AgiHangup, Request
+from app import names
 from ivr.engine import CaseStatus, Collect, Flow, Lookup, Outcome, Play
 
 ESCAPE_DIGITS = "0123456789*#"
-INTER_DIGIT_MS = 3000
 
 LookupFn = Callable[[str], Awaitable[CaseStatus | None]]
 
@@ -46,26 +46,23 @@ class Driver:
         result = await self.request.send_command(f'STREAM FILE {self.sounds}/{prompt} "{escape}"')
         return _digit(result)
 
-    async def wait_digit(self, timeout_ms: int) -> str:
-        return _digit(await self.request.send_command(f"WAIT FOR DIGIT {timeout_ms}"))
-
     async def collect(self, step: Collect) -> str:
-        """Play the prompts (a key interrupts them), then gather up to max_digits keys."""
-        digits = ""
-        for prompt in step.prompts:
-            digits = await self.play(prompt, ESCAPE_DIGITS)
-            if digits:
-                break
-        if not digits:
-            digits = await self.wait_digit(step.timeout_ms)
-        while digits and len(digits) < step.max_digits and not (step.terminator and digits.endswith(step.terminator)):
-            key = await self.wait_digit(INTER_DIGIT_MS)
-            if not key:
-                break
-            digits += key
-        if step.terminator and digits.endswith(step.terminator):
-            digits = digits[: -len(step.terminator)]
-        return digits
+        """Play the prompts and gather up to max_digits keys, in one Asterisk Read() (a key interrupts the prompts).
+
+        Why one Read and not STREAM FILE per prompt then WAIT FOR DIGIT: while Asterisk waits for the AGI's next
+        command it reads the channel and throws the frames away, so a key pressed between two commands (as one
+        prompt ends, or while a reply is on its way under load) was lost and the caller had to key again. Read
+        plays every prompt and listens the whole time, and costs two round trips however many prompts there are.
+        """
+        files = "&".join(f"{self.sounds}/{prompt}" for prompt in step.prompts)
+        # t() with no terminator makes # and * ordinary keys; a lookup's terminator ends its input instead.
+        terminator = step.terminator or ""
+        timeout_s = max(step.timeout_ms, 1) / 1000
+        await self.request.send_command(
+            f'EXEC Read "{names.VAR_KEYS},{files},{step.max_digits},t({terminator}),1,{timeout_s:g}"')
+        keys = await self.request.get_variable(names.VAR_KEYS)
+        # Only keys: whatever else Asterisk hands back (nothing, on a timeout) is no input.
+        return "".join(key for key in keys if key in ESCAPE_DIGITS)[: step.max_digits]
 
     async def run(self, flow: Flow, lookup: LookupFn) -> DriveResult:
         choices = self.choices

@@ -26,6 +26,11 @@ NEXT_CONTEXTS = (CTX_QUEUE, CTX_EMERGENCY, CTX_VOICEMAIL, CTX_BYE)
 # PJSIP objects.
 TRANSPORT_UDP = "td-udp"
 TRUNK_ENDPOINT = "td-trunk"
+TRANSPORT_TLS = "td-tls"  # operators' phones over TLS (optional, TD_SIP_TLS_*)
+# Bans (app.services.bans): the pjsip `type=acl` section and the acl.conf named ACL (the AMI user's) both include
+# the one generated file of deny rules.
+ACL_BANS = "td-bans"
+BANS_FILE = "td_bans.conf"
 
 # FastAGI routes (the path part of agi://host:port/<route>).
 AGI_ROUTE_IVR = "ivr"
@@ -48,6 +53,7 @@ VAR_RECORDING_ON = "TD_RECORDING_ON"
 VAR_VOICEMAIL = "TD_VOICEMAIL"  # Record() file (without extension) for a voice message
 VAR_ROUTE = "TD_ROUTE"
 VAR_AGI_FAILED = "TD_AGI_FAILED"
+VAR_KEYS = "TD_KEYS"  # the keys a caller pressed at one IVR step, read by Read() for the AGI (agi/driver.py)
 VAR_SOUNDS = "TD_SOUNDS"
 VAR_RECORDINGS_DIR = "TD_RECORDINGS_DIR"
 # What the IVR route needs from the channel, passed as AGI arguments (agi_arg_1..4, in this order) so the server

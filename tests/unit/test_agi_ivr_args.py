@@ -31,7 +31,7 @@ async def _session(port: int, headers: str) -> list[str]:
     while line := await asyncio.wait_for(reader.readline(), 5):
         command = line.decode().strip()
         commands.append(command)
-        writer.write(b"200 result=48 endpos=1\n" if command.startswith("STREAM FILE") else b"200 result=1\n")
+        writer.write(b"200 result=1 (0)\n" if command == f"GET VARIABLE {names.VAR_KEYS}" else b"200 result=1\n")
         await writer.drain()
     writer.close()
     return commands
@@ -48,12 +48,13 @@ async def test_given_the_variables_as_arguments_when_the_ivr_runs_then_it_asks_a
     headers = "".join(f"agi_arg_{n}: {value}\n" for n, value in
                       enumerate(("02351022", "7.7", "/srv/sounds", "/srv/rec"), 1))
     commands = await _session(server, headers)
-    assert not [c for c in commands if c.startswith("GET VARIABLE")]
-    assert any(c.startswith("STREAM FILE /srv/sounds/") for c in commands)
+    assert not [c for c in commands if c.startswith("GET VARIABLE") and c != f"GET VARIABLE {names.VAR_KEYS}"]
+    assert any(c.startswith(f'EXEC Read "{names.VAR_KEYS},/srv/sounds/') for c in commands)
     assert any(c.startswith(f'SET VARIABLE {names.VAR_RECORDING} "/srv/rec/') for c in commands)
     assert commands[-1] == f'SET VARIABLE {names.VAR_NEXT} "{names.CTX_QUEUE}"'
 
 
 async def test_given_an_empty_argument_when_the_ivr_runs_then_it_asks_for_that_variable_only(server: int) -> None:
     commands = await _session(server, "agi_arg_1: 02351022\nagi_arg_2: 7.7\nagi_arg_3:\nagi_arg_4: /srv/rec\n")
-    assert [c for c in commands if c.startswith("GET VARIABLE")] == [f"GET VARIABLE {names.VAR_SOUNDS}"]
+    asked = [c for c in commands if c.startswith("GET VARIABLE") and c != f"GET VARIABLE {names.VAR_KEYS}"]
+    assert asked == [f"GET VARIABLE {names.VAR_SOUNDS}"]

@@ -45,23 +45,23 @@ async def test_given_caller_keys_0_when_ivr_runs_then_general_queue_and_next_con
         "GET VARIABLE CHANNEL(linkedid)": "200 result=1 (1.1)",
         f"GET VARIABLE {names.VAR_SOUNDS}": "200 result=1 (/srv/sounds)",
         f"GET VARIABLE {names.VAR_RECORDINGS_DIR}": "200 result=1 (/srv/rec)",
-        "STREAM FILE": "200 result=48 endpos=800",  # the caller presses 0 during the welcome
+        f"GET VARIABLE {names.VAR_KEYS}": "200 result=1 (0)",  # the caller presses 0 during the welcome
     })
-    assert any(c.startswith("STREAM FILE /srv/sounds/") for c in commands)
+    assert any(c.startswith(f'EXEC Read "{names.VAR_KEYS},/srv/sounds/') for c in commands)
     assert f'SET VARIABLE {names.VAR_QUEUE} "{names.QUEUE_GENERAL}"' in commands
     assert commands[-1] == f'SET VARIABLE {names.VAR_NEXT} "{names.CTX_QUEUE}"'
     assert any(c.startswith(f'SET VARIABLE {names.VAR_RECORDING} "/srv/rec/') for c in commands)
 
 
 async def test_given_caller_keys_9_then_2_when_ivr_runs_then_emergency_114(server: int) -> None:
-    keys = iter(["200 result=57 endpos=1", "200 result=50 endpos=1"])  # '9' then '2'
+    keys = iter(["200 result=1 (9)", "200 result=1 (2)"])  # '9' then '2'
     reader, writer = await asyncio.open_connection("127.0.0.1", server)
     writer.write(b"agi_network_script: ivr\nagi_uniqueid: 2.2\nagi_callerid: 0905\n\n")
     commands = []
     while line := await asyncio.wait_for(reader.readline(), 5):
         command = line.decode().strip()
         commands.append(command)
-        reply = next(keys, "200 result=0 endpos=1") if command.startswith("STREAM FILE") else "200 result=1"
+        reply = next(keys, "200 result=0") if command == f"GET VARIABLE {names.VAR_KEYS}" else "200 result=1"
         writer.write(f"{reply}\n".encode())
     writer.close()
     assert f'SET VARIABLE {names.VAR_EMERGENCY} "114"' in commands
@@ -69,8 +69,8 @@ async def test_given_caller_keys_9_then_2_when_ivr_runs_then_emergency_114(serve
 
 
 async def test_given_channel_hangs_up_when_ivr_runs_then_handler_stops_cleanly(server: int) -> None:
-    commands = await _asterisk_session(server, names.AGI_ROUTE_IVR, {"STREAM FILE": "200 result=-1 endpos=0"})
-    assert commands[-1].startswith("STREAM FILE")
+    commands = await _asterisk_session(server, names.AGI_ROUTE_IVR, {"EXEC Read": "200 result=-1"})
+    assert commands[-1].startswith("EXEC Read")
     assert not any(c.startswith(f"SET VARIABLE {names.VAR_NEXT}") for c in commands)
 
 

@@ -84,14 +84,22 @@ class _Asterisk:
     async def send_command(self, command: str) -> dict[str, Any]:
         self.commands += 1
         assert self.commands < 2000, "the driver keeps asking: a caller could be stuck in the IVR"
-        return next(self.replies, {"status_code": 200, "result": ("0", "")})
+        reply = next(self.replies, {"status_code": 200, "result": ("0", "")})
+        if reply["result"][0] == "-1":  # agi.protocol.Request raises this for Asterisk's "200 result=-1"
+            raise AgiHangup("caller hung up")
+        return reply
+
+    async def get_variable(self, name: str) -> str:  # as agi.protocol.Request reads GET VARIABLE's reply
+        value = (await self.send_command(f"GET VARIABLE {name}")).get("result", ("0", ""))
+        return value[1] if isinstance(value, tuple) and value[0] == "1" else ""
 
 
-# What panoramisk hands the driver for STREAM FILE / WAIT FOR DIGIT: a key's ASCII code, 0, -1, or junk.
+# What panoramisk hands the driver for EXEC Read / GET VARIABLE / STREAM FILE: keys, 0, -1, or junk.
 agi_reply = st.builds(lambda value, data: {"status_code": 200, "result": (value, data)},
-                      st.one_of(st.sampled_from([str(ord(k)) for k in KEYS]), st.just("0"),
+                      st.one_of(st.just("1"), st.sampled_from([str(ord(k)) for k in KEYS]), st.just("0"),
                                 st.integers(-5, 2**40).map(str), st.text(max_size=6)),
-                      st.sampled_from(["", "(timeout)", "endpos=1234"]))
+                      st.one_of(st.sampled_from(["", "(timeout)", "endpos=1234"]), st.text(KEYS, max_size=14),
+                                st.text(max_size=8)))
 
 
 @FUZZ
