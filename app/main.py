@@ -20,6 +20,7 @@ from app.api import (
     admin_calendar,
     admin_topics,
     admin_users,
+    bans,
     calls,
     errors,
     health,
@@ -43,6 +44,7 @@ from app.api.body_limit import BodyLimit
 from app.db.session import get_engine, session_factory
 from app.ops import secrets as secret_store
 from app.services import operators, sla_scheduler, spy
+from app.services.bans import BanService
 from app.services.wallboard_worker import WallboardWorker
 from app.settings import get_settings
 from app.web import routes as web_routes
@@ -82,13 +84,18 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # The wallboard rereads Asterisk after the events that matter, and wholly after every (re)connect.
     board = WallboardWorker(sessions, redis, feed.send, settings, holding=lambda: feed.lease.holding)
 
+    # Failed sign-ins (security events) counted per address; the lease holder bans in Asterisk itself.
+    ban_service = BanService(settings, sessions, feed.send, holding=lambda: feed.lease.holding)
+
     def on_event(raw: Any) -> None:
         board.poke(raw)
+        ban_service.on_event(raw)
         return feed.on_event(raw)
 
     async def on_connect() -> None:
         await board.resync()
         await feed.on_ami_connect()
+        await ban_service.enforce()  # a reload that AMI's outage held back
         await _close_gone_spies(app)
 
     link = AmiLink(settings.ami_host, settings.ami_port, settings.ami_username,
@@ -103,10 +110,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.api_tokens = dict(secrets.get("api_tokens", {}))
     app.state.redis = redis
     app.state.wallboard = board
+    app.state.bans = ban_service
     app.state.spying = spy.Spying(sessions, link.send)
     tasks = [asyncio.create_task(link.run(), name="ami-link"),
              asyncio.create_task(sla_scheduler.run_forever(sessions), name="sla-scheduler"),
-             asyncio.create_task(board.run(), name="wallboard")]
+             asyncio.create_task(board.run(), name="wallboard"),
+             asyncio.create_task(ban_service.run(), name="bans")]
     tasks += [asyncio.create_task(coro, name=name) for name, coro in feed.coroutines()]
     try:
         yield
@@ -130,7 +139,7 @@ def create_app() -> FastAPI:
     app.include_router(operators_api.router)
     for case_router in (cases_api.router, admin_agencies.router, admin_topics.router, admin_calendar.router):
         app.include_router(case_router)
-    for router in (login.router, admin_users.router, public.router, open311.router, reports.router):
+    for router in (login.router, admin_users.router, bans.router, public.router, open311.router, reports.router):
         app.include_router(router)
     for router in (console_api.router, kb_api.router, transfers_api.router, spy_api.router,
                    supervisor_api.router):

@@ -135,6 +135,24 @@ class Settings(BaseSettings):
     # Where the audit chain's head is published outside the database (append-only file); empty: var/<instance>/.
     audit_anchor_file: str = ""
 
+    # Bans (issue 10): this many failed SIP registrations or AMI logins from one address within ban_window_s ban it,
+    # in Asterisk itself, for ban_duration_s (0 failures: no bans). 127.0.0.1, ::1 and the trunk's address are never
+    # banned; ban_exempt adds more (e.g. the supervisors' office NAT). The bans are in var/<instance>/bans.json.
+    ban_failures: int = 5
+    ban_window_s: float = 60.0
+    ban_duration_s: float = 900.0
+    ban_exempt: list[str] = Field(default_factory=list)
+    # HTTPS for the web app: with both files set, the web app serves TLS (only) on http_port.
+    web_tls_cert_file: str = ""
+    web_tls_key_file: str = ""
+    # SIP over TLS for operators' phones: with both files set (as the host sees them), Asterisk listens for TLS on
+    # sip_bind:sip_tls_port. The operators listed in sip_tls_operators ("*": all) then take calls only over TLS
+    # with SRTP (SDES keys, RTP/SAVP; an unencrypted offer is refused).
+    sip_tls_cert_file: str = ""
+    sip_tls_key_file: str = ""
+    sip_tls_port: int = 5061
+    sip_tls_operators: list[str] = Field(default_factory=list)
+
     @property
     def store_dir(self) -> Path:
         return Path(self.recordings_store_dir) if self.recordings_store_dir else self.var_dir / self.instance / "store"
@@ -147,6 +165,17 @@ class Settings(BaseSettings):
     def audit_anchor_path(self) -> Path:
         default = self.var_dir / self.instance / "audit-anchor.log"
         return Path(self.audit_anchor_file) if self.audit_anchor_file else default
+
+    @property
+    def web_tls(self) -> bool:
+        return bool(self.web_tls_cert_file and self.web_tls_key_file)
+
+    @property
+    def sip_tls(self) -> bool:
+        return bool(self.sip_tls_cert_file and self.sip_tls_key_file)
+
+    def operator_on_tls(self, extension: str) -> bool:
+        return self.sip_tls and ("*" in self.sip_tls_operators or extension in self.sip_tls_operators)
 
     @property
     def sqlite_path(self) -> Path:

@@ -27,5 +27,7 @@ async def health(request: Request) -> JSONResponse:
         "transcription": await transcription_backlog(state.redis, state.sessions),
         # AMI events on disk not yet in the database: events pending, the oldest one's age, and the fault.
         "ami_journal": journal,
+        # Addresses banned after failed sign-ins: only how many (the list is the admins', /api/admin/bans).
+        "bans": state.bans.summary() if getattr(state, "bans", None) is not None else {},
     }
     return JSONResponse(body, status_code=200 if ok else 503)

@@ -159,6 +159,9 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/admin/calendar/seasons"): ADMIN,
     ("POST", "/api/admin/calendar/seasons"): ADMIN,
     ("DELETE", "/api/admin/calendar/seasons/{season_id}"): ADMIN,
+    # Addresses banned after repeated failed SIP registrations or AMI logins (issue 10).
+    ("GET", "/api/admin/bans"): ADMIN,
+    ("DELETE", "/api/admin/bans/{address}"): ADMIN,
 }
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
 from app.ops import process, prompts, render
 from app.ops.asterisk_root import AsteriskRuntime
+from app.services import ban_store
 from app.settings import Settings
 from recordings import naming
 
@@ -48,6 +50,10 @@ class AsteriskInstance:
         paths = render.InstancePaths(instance_dir=self.inside_dir, module_dir=self.module_dir())
         values = render.config_values(self.settings, self.secrets, paths)
         render.render_all(self.host_dir / "etc", values)
+        # Bans still running from before this start are in force from Asterisk's first packet.
+        now = time.time()
+        ban_store.write_asterisk_file(self.host_dir / "etc", [b.address for b in ban_store.BanStore(
+            ban_store.store_path(self.settings)).all() if b.active(now)])
         self._link_data_dir()
         prompts.install_prompts(self.host_dir / "sounds", self.host_dir / "data", prompt_cache,
                                 recorded_dir=self.settings.var_dir / "prompts")
