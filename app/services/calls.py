@@ -121,7 +121,9 @@ def _apply_to_call(session: Session, call: Call, kind: str, event: dict[str, str
         call.ended_at = now
         cause = event.get("Cause", "")
         call.hangup_cause = int(cause) if cause.isdigit() else None
-        call.disposition = "answered" if call.answered_at else "not_answered"
+        # The IVR answers before its AGI runs, so a call the AGI recorded was answered even when the Newstate
+        # event was missed (the AMI link was down at that moment).
+        call.disposition = "answered" if call.answered_at or call.agi_route else "not_answered"
         if call.outcome is None:
             # Hung up before reaching a queue: the caller gave up in the IVR.
             call.outcome, call.outcome_detail = "abandoned", "ivr" if call.queue is None else f"queue:{call.queue}"

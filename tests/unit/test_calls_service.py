@@ -58,6 +58,14 @@ def test_given_answered_call_when_hung_up_then_disposition_answered(session: Ses
     assert call.ended_at == T0 + timedelta(seconds=30)
 
 
+def test_given_newstate_missed_when_ivr_call_hung_up_then_disposition_still_answered(session: Session) -> None:
+    # The AMI link was down when the IVR answered: only the AGI's record and the (made-up) Hangup arrive.
+    calls.record_agi_call(session, AGI, names.QUEUE_GENERAL, T0)
+    calls.apply_ami_event(session, {"Event": "Hangup", "Uniqueid": "u1", "Cause": ""}, T0 + timedelta(seconds=9))
+    [call] = calls.list_calls(session)
+    assert call.disposition == "answered"
+
+
 def test_given_operator_leg_when_new_channel_then_not_recorded_as_a_call(session: Session) -> None:
     calls.apply_ami_event(session, _newchannel("op1", context=names.CTX_OPERATORS), T0)
     calls.apply_ami_event(session, {"Event": "Hangup", "Uniqueid": "op1", "Cause": "16"}, T0)
