@@ -48,9 +48,10 @@ def cmd_run(args: argparse.Namespace) -> int:
               f"{settings.sip_bind}:{settings.sip_port}")
         print(f"  Phones:  operators {', '.join(settings.operators)} register at "
               f"{settings.sip_bind}:{settings.sip_port}; passwords in {settings.var_dir / 'secrets.json'}")
-        print(f"  Browse:  http://{settings.http_host}:{settings.http_port}/health  and  /docs")
+        scheme = "https" if settings.web_tls else "http"
+        print(f"  Browse:  {scheme}://{settings.http_host}:{settings.http_port}/health  and  /docs")
         print(f"  API:     curl -H 'Authorization: Bearer {stack.admin_token}' "
-              f"http://{settings.http_host}:{settings.http_port}/api/calls")
+              f"{scheme}://{settings.http_host}:{settings.http_port}/api/calls")
         print(f"  Logs:    {stack.log_dir}")
         print("Press Ctrl-C to stop everything this command started.", flush=True)
         while True:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 import subprocess
 import sys
 import urllib.request
@@ -27,6 +28,20 @@ def settings_env(settings: Settings) -> dict[str, str]:
     for name, value in settings.model_dump().items():
         env[f"TD_{name.upper()}"] = json.dumps(value) if isinstance(value, list | dict) else str(value)
     return env
+
+
+def web_argv(settings: Settings) -> list[str]:
+    """uvicorn serving the web app; HTTPS only when both TLS files are set (TD_WEB_TLS_CERT_FILE, _KEY_FILE)."""
+    argv = ["-m", "uvicorn", "app.main:create_app", "--factory", "--host", settings.http_host,
+            "--port", str(settings.http_port), "--log-level", "warning"]
+    if settings.web_tls:
+        argv += ["--ssl-certfile", settings.web_tls_cert_file, "--ssl-keyfile", settings.web_tls_key_file]
+    return argv
+
+
+def health_url(settings: Settings) -> str:
+    scheme = "https" if settings.web_tls else "http"
+    return f"{scheme}://{settings.http_host}:{settings.http_port}/health"
 
 
 class PythonService:
@@ -71,10 +86,7 @@ class Stack:
         self.asterisk: AsteriskInstance | None = None
         self.redis: RedisServer | None = None
         self.agi = PythonService("agi", ["-m", "agi"], settings, settings.agi_port)
-        self.web = PythonService(
-            "web", ["-m", "uvicorn", "app.main:create_app", "--factory", "--host", settings.http_host,
-                    "--port", str(settings.http_port), "--log-level", "warning"],
-            settings, settings.http_port)
+        self.web = PythonService("web", web_argv(settings), settings, settings.http_port)
         self.notify = PythonService("notify", ["-m", "app.notify"], settings, None, nice=WORKER_NICE)
         # Recordings: one ingest worker (store, hash, convert, attach, sweep, retention) and the Vosk transcribers.
         self.recordings = PythonService("recordings", ["-m", "recordings.worker"], settings, None, nice=WORKER_NICE)
@@ -119,9 +131,11 @@ class Stack:
                     print(f"[stack] stopping {type(part).__name__}: {exc}", file=sys.stderr)
 
     def health(self) -> dict[str, Any]:
-        url = f"http://{self.settings.http_host}:{self.settings.http_port}/health"
+        url = health_url(self.settings)
+        # Our own loopback probe: the certificate names the public host, not the address we ask on.
+        context = ssl._create_unverified_context() if self.settings.web_tls else None
         try:
-            with urllib.request.urlopen(url, timeout=10) as resp:
+            with urllib.request.urlopen(url, timeout=10, context=context) as resp:
                 body: dict[str, Any] = json.loads(resp.read())
         except urllib.error.HTTPError as exc:
             body = json.loads(exc.read())
