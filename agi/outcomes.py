@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from agi.driver import Driver, DriveResult
@@ -22,6 +25,10 @@ from recordings import naming
 
 log = logging.getLogger("agi.calls")
 DB_TIMEOUT = 3.0
+# Locked (SQLite), refused or cut (PostgreSQL): the database is out, not wrong. Such a write is tried again.
+OUTAGE_ERRORS = (OperationalError, InterfaceError)
+RETRY_FOR_S = 900.0  # a queued write outlives a database outage of up to 15 minutes
+RETRY_MAX_DELAY_S = 5.0
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
@@ -35,6 +42,8 @@ class Router:
         # holds two write transactions at once (SQLite has one writer). Lookups have threads of their own.
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="agi-db-write")
         self._readers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="agi-db-read")
+        self.retry_for_s = RETRY_FOR_S
+        self._stopping = threading.Event()  # set when the server stops: a write waiting on an outage is tried once
 
     async def store(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """A write whose result the call needs (e.g. a callback before it is promised); None if it fails or is slow.
@@ -55,8 +64,27 @@ class Router:
         """
         if self.sessions is None:
             return
-        future = self._writer.submit(self._work, fn, *args, **kwargs)
+        future = self._writer.submit(self._work_through_outage, fn, *args, **kwargs)
         future.add_done_callback(lambda f: self._log_failure(fn, f))
+
+    def _work_through_outage(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run a queued write, and while the database is out try it again with backoff, in order.
+
+        Why: a call's record and choices written during an outage were logged and dropped, so the call lost its
+        topic for good. The single writer thread waits instead (the writes behind it keep their order); a write
+        that fails for any other reason is a bug no retry can mend and fails at once.
+        """
+        delay, give_up = 0.2, time.monotonic() + self.retry_for_s
+        while True:
+            try:
+                return self._work(fn, *args, **kwargs)
+            except OUTAGE_ERRORS as exc:
+                if time.monotonic() >= give_up or self._stopping.is_set():
+                    raise
+                log.warning("agi: %s waits for the database (%s); retrying in %.1f s",
+                            getattr(fn, "__name__", fn), type(exc).__name__, delay)
+                self._stopping.wait(delay)
+                delay = min(delay * 2, RETRY_MAX_DELAY_S)
 
     def drain(self, timeout: float) -> int:
         """Wait (up to timeout) until every queued write has run; returns how many were still waiting."""
@@ -65,6 +93,7 @@ class Router:
             marker.result(timeout)
             return 0
         except TimeoutError:
+            self._stopping.set()  # the server is going: a write waiting out an outage stops retrying
             return self._writer._work_queue.qsize()  # noqa: SLF001 - only to say how many, in the log
 
     def _work(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

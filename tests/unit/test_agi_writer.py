@@ -1,10 +1,13 @@
-"""The AGI's call writes: queued in order without holding up the call, and landed before the server stops."""
+"""The AGI's call writes: queued in order without holding up the call, through a database outage, and landed
+before the server stops."""
 
 from __future__ import annotations
 
 import contextlib
 import threading
 from collections.abc import Iterator
+
+from sqlalchemy.exc import OperationalError
 
 from agi.outcomes import Router
 from app.settings import Settings
@@ -43,6 +46,37 @@ def test_given_a_failing_write_when_queued_later_then_the_next_writes_still_run(
         raise RuntimeError("database refused")
 
     router.store_later(broken)
+    router.store_later(lambda _session: done.append("after"))
+    assert router.drain(10) == 0
+    assert done == ["after"]
+
+
+def test_given_the_database_out_for_a_while_when_writes_are_queued_then_each_lands_once_in_order() -> None:
+    router = Router(fake_session, Settings())  # type: ignore[arg-type]
+    done: list[int] = []
+    outage = {"left": 3}
+
+    def write(_session: object, n: int) -> None:
+        if outage["left"]:
+            outage["left"] -= 1
+            raise OperationalError("INSERT", {}, Exception("database is locked"))
+        done.append(n)
+
+    for n in range(5):
+        router.store_later(write, n)
+    assert router.drain(30) == 0
+    assert done == [0, 1, 2, 3, 4]
+
+
+def test_given_the_database_out_longer_than_the_retry_window_when_queued_then_it_gives_up_and_goes_on() -> None:
+    router = Router(fake_session, Settings())  # type: ignore[arg-type]
+    router.retry_for_s = 0.0
+    done: list[str] = []
+
+    def refused(_session: object) -> None:
+        raise OperationalError("INSERT", {}, Exception("connection refused"))
+
+    router.store_later(refused)
     router.store_later(lambda _session: done.append("after"))
     assert router.drain(10) == 0
     assert done == ["after"]
