@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -47,18 +48,34 @@ class AsteriskInstance:
     def prepare(self, prompt_cache: Path) -> None:
         for sub in SUBDIRS:
             (self.host_dir / sub).mkdir(parents=True, exist_ok=True)
-        paths = render.InstancePaths(instance_dir=self.inside_dir, module_dir=self.module_dir())
-        values = render.config_values(self.settings, self.secrets, paths)
-        render.render_all(self.host_dir / "etc", values)
-        # Bans still running from before this start are in force from Asterisk's first packet.
-        now = time.time()
-        ban_store.write_asterisk_file(self.host_dir / "etc", [b.address for b in ban_store.BanStore(
-            ban_store.store_path(self.settings)).all() if b.active(now)])
+        self.render_config()
         self._link_data_dir()
         prompts.install_prompts(self.host_dir / "sounds", self.host_dir / "data", prompt_cache,
                                 recorded_dir=self.settings.var_dir / "prompts")
         (self.host_dir / "recordings" / naming.VOICEMAIL_DIR).mkdir(parents=True, exist_ok=True)
         prompts.install_hold_music(self.host_dir / "moh")
+
+    def render_config(self) -> None:
+        """Write Asterisk's configuration from the templates and self.settings (a reload then applies changes)."""
+        paths = render.InstancePaths(instance_dir=self.inside_dir, module_dir=self.module_dir())
+        values = render.config_values(self.settings, self.secrets, paths)
+        render.render_all(self.host_dir / "etc", values)
+        self._install_sip_tls()
+        # Bans still running from before this start are in force from Asterisk's first packet.
+        now = time.time()
+        ban_store.write_asterisk_file(self.host_dir / "etc", [b.address for b in ban_store.BanStore(
+            ban_store.store_path(self.settings)).all() if b.active(now)])
+
+    def _install_sip_tls(self) -> None:
+        """Asterisk reads the SIP TLS files from its own folder: it may run in a chroot that cannot see the host's."""
+        if not self.settings.sip_tls:
+            return
+        for source, target in ((self.settings.sip_tls_cert_file, render.SIP_TLS_CERT),
+                               (self.settings.sip_tls_key_file, render.SIP_TLS_KEY)):
+            path = self.host_dir / target
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, path)
+            path.chmod(0o600)
 
     def _link_data_dir(self) -> None:
         """Our data dir holds sounds/vi; everything else (XML docs Asterisk needs at start) links to the package's."""

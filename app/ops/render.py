@@ -88,12 +88,31 @@ def queue_sections(settings: Settings) -> str:
     return "\n".join(blocks)
 
 
-def operator_endpoints(operators: dict[str, str]) -> str:
+# The SIP TLS certificate and key, copied into the instance's keys folder (Asterisk may run in a chroot).
+SIP_TLS_CERT = "keys/sip-tls.crt"
+SIP_TLS_KEY = "keys/sip-tls.key"
+# Operators on TLS: their calls carry SRTP with SDES keys (RTP/SAVP), and an offer without them is refused.
+TLS_MEDIA = "media_encryption = sdes\nmedia_encryption_optimistic = no\n"
+
+
+def tls_transport(settings: Settings, paths: InstancePaths) -> str:
+    if not settings.sip_tls:
+        return "; SIP over TLS is off (TD_SIP_TLS_CERT_FILE, TD_SIP_TLS_KEY_FILE)"
+    return (f"[{names.TRANSPORT_TLS}]\ntype = transport\nprotocol = tls\n"
+            f"bind = {settings.sip_bind}:{settings.sip_tls_port}\n"
+            f"cert_file = {paths.instance_dir}/{SIP_TLS_CERT}\npriv_key_file = {paths.instance_dir}/{SIP_TLS_KEY}\n"
+            "method = tlsv1_2\n")
+
+
+def operator_endpoints(operators: dict[str, str], tls: frozenset[str] = frozenset()) -> str:
+    """The operators' phones; those in tls register and take calls over TLS with SRTP only."""
     blocks = []
     for ext, password in sorted(operators.items()):
+        transport = names.TRANSPORT_TLS if ext in tls else names.TRANSPORT_UDP
         blocks.append(
-            f"[{ext}]\ntype = endpoint\ntransport = {names.TRANSPORT_UDP}\ncontext = {names.CTX_OPERATORS}\n"
-            f"disallow = all\nallow = alaw,ulaw\nauth = {ext}\naors = {ext}\ndirect_media = no\n"
+            f"[{ext}]\ntype = endpoint\ntransport = {transport}\ncontext = {names.CTX_OPERATORS}\n"
+            + (TLS_MEDIA if ext in tls else "")
+            + f"disallow = all\nallow = alaw,ulaw\nauth = {ext}\naors = {ext}\ndirect_media = no\n"
             "rtp_symmetric = yes\nforce_rport = yes\nrewrite_contact = yes\ndtmf_mode = rfc4733\n"
             f'callerid = "Operator {ext}" <{ext}>\n\n'
             f"[{ext}]\ntype = auth\nauth_type = digest\nusername = {ext}\npassword = {password}\n\n"
@@ -125,7 +144,8 @@ def config_values(settings: Settings, secrets: dict[str, Any], paths: InstancePa
         INBOUND_EXTENSIONS=inbound_extensions(),
         BENCH_EXTENSIONS=bench_extensions(settings),
         QUEUE_SECTIONS=queue_sections(settings),
-        OPERATOR_ENDPOINTS=operator_endpoints(operators),
+        OPERATOR_ENDPOINTS=operator_endpoints(operators, frozenset(filter(settings.operator_on_tls, operators))),
+        TLS_TRANSPORT=tls_transport(settings, paths),
         TRANSFER_RING_S=str(settings.transfer_ring_s),
         # Asterisk's own no-answer timer on a warm transfer outlasts Dial()'s, so Dial reports NOANSWER first.
         ATXFER_NOANSWER_TIMEOUT=str(settings.transfer_ring_s + 10),
