@@ -9,7 +9,8 @@ import subprocess
 # command on PATH -> Debian package that provides it
 RUN_PACKAGES = {"redis-server": "redis-server", "debootstrap": "debootstrap", "espeak-ng": "espeak-ng",
                 "sox": "sox", "opusenc": "opus-tools"}
-TEST_PACKAGES = {**RUN_PACKAGES, "pg_ctlcluster": "postgresql", "chromium": "chromium"}  # chromium: browser tests
+# chromium: browser tests; openssl: throw-away certificates for the TLS tests (web, SIP)
+TEST_PACKAGES = {**RUN_PACKAGES, "pg_ctlcluster": "postgresql", "chromium": "chromium", "openssl": "openssl"}
 
 
 def missing(commands: dict[str, str]) -> list[str]:

@@ -92,7 +92,8 @@ def test_given_failed_registrations_from_one_address_when_repeated_then_it_is_re
     run.wait(30)
     ban = wait_until(lambda: _banned(env, SIP_ATTACKER), f"a ban on {SIP_ATTACKER}", timeout=20)
     assert (ban["service"], ban["reason"]) == ("PJSIP", "ChallengeResponseFailed")
-    assert _register_answered(env, SIP_ATTACKER, "403")
+    # Listed as soon as it is stored; Asterisk refuses the address once it has reread its ACL.
+    wait_until(lambda: _register_answered(env, SIP_ATTACKER, "403"), "Asterisk refusing the banned address")
     assert _health(env)["bans"]["active"] >= 1
     # Everyone else is still served: a phone registers from 127.0.0.1, a citizen's call comes in on the trunk.
     phone = env.sipp.scenario(register_scenario("1003", env.stack.secrets["operators"]["1003"], "200"), [],
@@ -121,12 +122,15 @@ def test_given_failed_ami_logins_from_one_address_when_repeated_then_even_the_ri
         assert "Authentication failed" in _ami_login(AMI_ATTACKER, "wrong-secret", port, user)
     ban = wait_until(lambda: _banned(env, AMI_ATTACKER), f"a ban on {AMI_ATTACKER}", timeout=20)
     assert (ban["service"], ban["reason"]) == ("AMI", "InvalidPassword")
-    assert "Authentication failed" in _ami_login(AMI_ATTACKER, secret, port, user)
+    # The manager re-applies its named ACL on its own after the reload: wait for it rather than race it.
+    wait_until(lambda: "Authentication failed" in _ami_login(AMI_ATTACKER, secret, port, user),
+               "the manager refusing the banned address even with the right secret")
     assert "Authentication accepted" in _ami_login("127.0.0.1", secret, port, user)
     assert _health(env)["components"]["ami"]["ok"]
     # An admin lifts it at once.
     assert env.api.delete(f"/api/admin/bans/{AMI_ATTACKER}").status_code == 204
-    assert "Authentication accepted" in _ami_login(AMI_ATTACKER, secret, port, user)
+    wait_until(lambda: "Authentication accepted" in _ami_login(AMI_ATTACKER, secret, port, user),
+               "the manager serving the address again")
     assert env.api.delete(f"/api/admin/bans/{AMI_ATTACKER}").status_code == 404
     assert _audited(env, "ban_lift", AMI_ATTACKER)
 
