@@ -23,6 +23,10 @@ SINGLE_RESPONSE = frozenset({"queueadd", "queueremove", "queuepause", "queuepena
                              "redirect", "hangup", "mixmonitor", "stopmixmonitor", "atxfer", "cancelatxfer",
                              "playdtmf", "originate"})
 ACTION_TIMEOUT_S = 10.0
+# After a restart AMI takes logins before app_queue and the channel drivers are loaded, so a resync sent at once is
+# refused ("No such queue") and operators stay out of their queues. Asterisk sends FullyBooted at login when it is
+# up, or to every session once it gets there: the owner's resync waits for it (at most this long).
+BOOT_WAIT_S = 60.0
 
 
 @dataclass
@@ -65,6 +69,7 @@ class AmiLink:
         self.state = LinkState()
         self.manager: _Manager | None = None
         self._connected = asyncio.Event()
+        self._booted = asyncio.Event()
 
     def _set(self, status: str, detail: str = "") -> None:
         if status != self.state.status:
@@ -94,6 +99,7 @@ class AmiLink:
 
     async def _connect_once(self, lost: asyncio.Event) -> None:
         loop = asyncio.get_running_loop()
+        self._booted = asyncio.Event()
         manager = _Manager(lost, host=self.host, port=self.port, username=self.username,
                            secret=self.secret, loop=loop, ping_delay=3600)
         manager.register_event("*", self._dispatch)
@@ -118,6 +124,11 @@ class AmiLink:
 
     async def _resync(self) -> None:
         assert self.on_connect is not None
+        booted = self._booted
+        try:
+            await asyncio.wait_for(booted.wait(), BOOT_WAIT_S)
+        except TimeoutError:
+            log.warning("AMI: no FullyBooted from Asterisk in %.0f s; resyncing all the same", BOOT_WAIT_S)
         try:
             await self.on_connect()
         except Exception:
@@ -133,6 +144,8 @@ class AmiLink:
         raise ConnectionError("AMI connection lost")
 
     def _dispatch(self, _manager: Manager, message: Any) -> Awaitable[None] | None:
+        if message.get("Event") == "FullyBooted":
+            self._booted.set()
         if self.on_event is None:
             return None
         # No copy here: most events are dropped by the handler on their name alone.
