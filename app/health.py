@@ -121,6 +121,23 @@ async def transcription_backlog(redis_client: Any, sessions: Any) -> dict[str, A
         return {"error": f"{type(exc).__name__}: {str(exc)[:200]}"}
 
 
+def _disk_episode(sessions: Any) -> Component:
+    from recordings import alarms
+
+    with sessions() as session:
+        full, detail = alarms.disk_episode(session)
+    return Component(False, f"disk full: {detail}") if full else Component(True, "disk has room")
+
+
+async def recordings_disk(sessions: Any) -> Component:
+    """Failing while the recordings worker's disk-full episode is open (the store, or Asterisk's folder where calls
+    are being recorded); unknown, not failing, while the database cannot say (the database check names that)."""
+    try:
+        return await asyncio.wait_for(asyncio.to_thread(_disk_episode, sessions), 3)
+    except Exception as exc:
+        return Component(True, f"unknown: {type(exc).__name__}: {str(exc)[:200]}")
+
+
 def ami_journal(feed: Any) -> dict[str, Any]:
     """The AMI journal's backlog (events pending, oldest age) and what the applier last failed on."""
     if feed is None:

@@ -39,13 +39,21 @@ def _disk_episode_open(session: Session) -> bool:
     return last == DISK_FULL
 
 
+def disk_episode(session: Session) -> tuple[bool, str]:
+    """Is a disk-full episode open, and the detail of its alarm (for /health)."""
+    last = session.execute(select(Alert.kind, Alert.detail).where(Alert.kind.in_((DISK_FULL, DISK_OK)))
+                           .order_by(Alert.id.desc()).limit(1)).first()
+    return (last is not None and last[0] == DISK_FULL), (last[1] or "") if last is not None else ""
+
+
 def disk_state(session: Session, low: bool, detail: str, now: datetime) -> None:
     """Record the disk's state: the first low reading of an episode alarms (and logs ERROR); the first good
     reading after it closes the episode. Commits."""
     open_ = _disk_episode_open(session)
     if low and not open_:
-        log.error("Recordings store disk is nearly full: %s. Ingest waits; Asterisk's files stay where they are "
-                  "and calls go on. Free space on the store's disk.", detail)
+        log.error("Recordings disk is nearly full: %s. Calls go on; while the store is short ingest waits (Asterisk's "
+                  "files stay where they are), while Asterisk's folder is full the calls recorded lose audio. "
+                  "Free space.", detail)
         raise_alert(session, DISK_FULL, detail, now)
         session.commit()
     elif not low and open_:

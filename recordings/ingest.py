@@ -62,13 +62,21 @@ def _age_s(path: Path, now: datetime) -> float:
 
 
 def disk_ok(sessions: Sessions, settings: Settings, now: datetime) -> bool:
-    """Free space on the store's disk above the minimum; records the disk-full episode either way."""
-    free = store.free_mb(settings)
-    low = free < settings.recordings_disk_min_free_mb
+    """Free space on the store's disk above the minimum; records the disk-full episode either way.
+
+    Asterisk's recordings folder counts for the alarm too: when it fills, the calls being recorded now lose their
+    audio. Ingest goes on then (moving files into the store frees that folder); it waits only for the store.
+    """
+    minimum = settings.recordings_disk_min_free_mb
+    free, source = store.free_mb(settings), store.source_free_mb(settings)
+    low_store = free < minimum
+    low_source = source is not None and source < minimum
+    detail = f"{settings.store_dir}: {free:.0f} MB free"
+    if source is not None:
+        detail += f"; {store.recordings_folder(settings)} (calls being recorded): {source:.1f} MB free"
     with sessions() as session:
-        alarms.disk_state(session, low, f"{settings.store_dir}: {free:.0f} MB free, minimum "
-                          f"{settings.recordings_disk_min_free_mb} MB", now)
-    return not low
+        alarms.disk_state(session, low_store or low_source, f"{detail}; minimum {minimum} MB", now)
+    return not low_store
 
 
 def mark_stale(sessions: Sessions, settings: Settings, now: datetime) -> int:

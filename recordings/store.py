@@ -112,9 +112,19 @@ def move_in(src: Path, dest: Path) -> tuple[str, int] | None:
     return None
 
 
-def free_mb(settings: Settings) -> float:
-    """Free space on the store's disk (the nearest existing folder on the way to it)."""
-    path = settings.store_dir
+def _free_mb(path: Path) -> float:
+    """Free space on the disk of a path (the nearest existing folder on the way to it)."""
     while not path.exists() and path != path.parent:
         path = path.parent
     return shutil.disk_usage(path).free / (1024 * 1024)
+
+
+def free_mb(settings: Settings) -> float:
+    """Free space on the store's disk."""
+    return _free_mb(settings.store_dir)
+
+
+def source_free_mb(settings: Settings) -> float | None:
+    """Free space where Asterisk writes the calls being recorded; None when the app does not know that folder."""
+    folder = recordings_folder(settings)
+    return None if folder is None else _free_mb(folder)

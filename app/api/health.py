@@ -7,7 +7,7 @@ from dataclasses import asdict
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from app.health import ami_journal, check_all, journal_component, transcription_backlog
+from app.health import ami_journal, check_all, journal_component, recordings_disk, transcription_backlog
 
 router = APIRouter(tags=["health"])
 
@@ -18,6 +18,7 @@ async def health(request: Request) -> JSONResponse:
     components = await check_all(state.settings, state.ami_link, state.engine, state.redis)
     journal = ami_journal(getattr(state, "ami_feed", None))
     components["ami_journal"] = journal_component(journal)
+    components["recordings"] = await recordings_disk(state.sessions)
     ok = all(c.ok for c in components.values())
     body = {
         "status": "ok" if ok else "degraded",

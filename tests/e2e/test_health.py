@@ -25,7 +25,7 @@ def _green(env: Env) -> dict[str, Any] | None:
 
 def test_given_everything_up_when_health_checked_then_all_green(env: Env) -> None:
     body = wait_until(lambda: _green(env), "a green /health")
-    assert set(body["components"]) == {"asterisk", "ami", "agi", "database", "redis", "ami_journal"}
+    assert set(body["components"]) == {"asterisk", "ami", "agi", "database", "redis", "ami_journal", "recordings"}
     assert body["ami_journal"]["pending"] >= 0 and body["ami_journal"]["fault"] is None
     assert body["failed"] == []
 

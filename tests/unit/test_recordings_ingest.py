@@ -276,3 +276,20 @@ def test_given_stored_original_changed_before_conversion_when_pass_runs_then_fai
     assert rec.state == "failed" and rec.compact_path is None and "evidence hash" in (rec.error or "")
     assert len(_alerts(sessions, alarms.HASH_MISMATCH)) == 1
     assert not list(rec_settings.store_dir.rglob("*.opus"))
+
+
+def test_given_asterisk_folder_full_when_ingest_runs_then_alarm_raised_and_files_still_moved_out(
+        sessions: sessionmaker[Session], rec_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = _raw(rec_settings)
+    settle(src)
+    with sessions() as s:
+        rec_id = add_row(s, str(src))
+    low = rec_settings.model_copy(update={"recordings_disk_min_free_mb": 1})
+    monkeypatch.setattr(ingest.store, "source_free_mb", lambda _settings: 0.5)  # the calls' folder is full
+
+    assert ingest.ingest_ready(sessions, low, _now()) == 1  # moving the file out is what frees that folder
+    [alert] = _alerts(sessions, alarms.DISK_FULL)
+    assert "calls being recorded" in (alert.detail or "") and _row(sessions, rec_id).state == "ready"
+    monkeypatch.setattr(ingest.store, "source_free_mb", lambda _settings: 50.0)
+    ingest.ingest_ready(sessions, low, _now())
+    assert len(_alerts(sessions, alarms.DISK_OK)) == 1
