@@ -9,6 +9,7 @@ import redis
 from sqlalchemy import func, select
 
 from app.db.models_console import ConsoleEvent
+from app.ops import process
 from app.services import wallboard
 from tests.e2e import faults
 from tests.e2e.conftest import Env
@@ -80,6 +81,9 @@ def test_given_calls_in_flight_when_redis_stopped_and_started_then_calls_served_
             wait_until(lambda: _unpublished_since(env, started) == 0, "every console event published", timeout=60)
             wait_until(lambda: _stream_id(_last_wallboard_id(env)) > _stream_id(board_before),
                        "a wallboard update after Redis came back", timeout=60)
+            # The background workers (notifications, recordings, transcribers) waited the outage out, none died.
+            dead = [w.name for w in env.stack.workers if process.recorded_pid(w.pid_file) is None]
+            assert not dead, f"workers gone after the Redis outage: {dead}"
         faults.assert_nothing_lost(before, faults.counts(env), len(uids), new_recordings=len(uids),
                                    new_call_events=stored_events)
     finally:
