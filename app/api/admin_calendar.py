@@ -146,11 +146,11 @@ async def get_weekly(request: Request, _who: Principal = Depends(allowed("GET", 
 
 @router.put("/weekly", response_model=WeeklyOut)
 async def put_weekly(request: Request, body: WeeklyIn,
-                     _who: Principal = Depends(allowed("PUT", f"{BASE}/weekly"))) -> WeeklyOut:
+                     who: Principal = Depends(allowed("PUT", f"{BASE}/weekly"))) -> WeeklyOut:
     """Replace the weekly hours; the IVR answers by them within TD_CALENDAR_CACHE_S, without a restart."""
     settings = settings_of(request)
     return await in_session(request, lambda s: WeeklyOut(
-        spec=calendar_store.put_weekly(s, body.spec).spec, timezone=settings.timezone))
+        spec=calendar_store.put_weekly(s, body.spec, who=who).spec, timezone=settings.timezone))
 
 
 @router.get("/holidays", response_model=list[HolidayOut])
@@ -168,16 +168,16 @@ async def list_holidays(request: Request, year: int | None = Query(None, ge=2000
 
 @router.post("/holidays", response_model=HolidayOut, status_code=status.HTTP_201_CREATED)
 async def add_holiday(request: Request, body: HolidayIn,
-                      _who: Principal = Depends(allowed("POST", f"{BASE}/holidays"))) -> HolidayOut:
+                      who: Principal = Depends(allowed("POST", f"{BASE}/holidays"))) -> HolidayOut:
     return await in_session(request, lambda s: HolidayOut.model_validate(
-        calendar_store.put_holiday(s, body.day, body.name)))
+        calendar_store.put_holiday(s, body.day, body.name, who=who)))
 
 
 @router.delete("/holidays/{day}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_holiday(request: Request, day: date,
-                         _who: Principal = Depends(allowed("DELETE", f"{BASE}/holidays/{{day}}"))) -> Response:
+                         who: Principal = Depends(allowed("DELETE", f"{BASE}/holidays/{{day}}"))) -> Response:
     """A package holiday stays listed with closed=false (a working day); a manual one is removed."""
-    return _gone(await in_session(request, lambda s: calendar_store.remove_holiday(s, day)), f"holiday {day}")
+    return _gone(await in_session(request, lambda s: calendar_store.remove_holiday(s, day, who=who)), f"holiday {day}")
 
 
 @router.get("/extra-working-days", response_model=list[ExtraDayOut])
@@ -189,16 +189,17 @@ async def list_extra_days(request: Request,
 
 @router.post("/extra-working-days", response_model=ExtraDayOut, status_code=status.HTTP_201_CREATED)
 async def add_extra_day(request: Request, body: ExtraDayIn,
-                        _who: Principal = Depends(allowed("POST", f"{BASE}/extra-working-days"))) -> ExtraDayOut:
+                        who: Principal = Depends(allowed("POST", f"{BASE}/extra-working-days"))) -> ExtraDayOut:
     return await in_session(request, lambda s: ExtraDayOut.model_validate(
-        calendar_store.put_extra_day(s, body.day, body.windows, body.reason)))
+        calendar_store.put_extra_day(s, body.day, body.windows, body.reason, who=who)))
 
 
 @router.delete("/extra-working-days/{day}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_extra_day(request: Request, day: date,
-                           _who: Principal = Depends(allowed("DELETE", f"{BASE}/extra-working-days/{{day}}")),
+                           who: Principal = Depends(allowed("DELETE", f"{BASE}/extra-working-days/{{day}}")),
                            ) -> Response:
-    return _gone(await in_session(request, lambda s: calendar_store.remove_extra_day(s, day)), f"make-up day {day}")
+    return _gone(await in_session(request, lambda s: calendar_store.remove_extra_day(s, day, who=who)),
+                 f"make-up day {day}")
 
 
 @router.get("/closures", response_model=list[ClosureOut])
@@ -210,15 +211,15 @@ async def list_closures(request: Request,
 
 @router.post("/closures", response_model=ClosureOut, status_code=status.HTTP_201_CREATED)
 async def add_closure(request: Request, body: ClosureIn,
-                      _who: Principal = Depends(allowed("POST", f"{BASE}/closures"))) -> ClosureOut:
+                      who: Principal = Depends(allowed("POST", f"{BASE}/closures"))) -> ClosureOut:
     return await in_session(request, lambda s: ClosureOut.model_validate(
-        calendar_store.add_closure(s, body.start_at, body.end_at, body.reason)))
+        calendar_store.add_closure(s, body.start_at, body.end_at, body.reason, who=who)))
 
 
 @router.delete("/closures/{closure_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_closure(request: Request, closure_id: int,
-                         _who: Principal = Depends(allowed("DELETE", f"{BASE}/closures/{{closure_id}}"))) -> Response:
-    return _gone(await in_session(request, lambda s: calendar_store.remove_closure(s, closure_id)),
+                         who: Principal = Depends(allowed("DELETE", f"{BASE}/closures/{{closure_id}}"))) -> Response:
+    return _gone(await in_session(request, lambda s: calendar_store.remove_closure(s, closure_id, who=who)),
                  f"closure {closure_id}")
 
 
@@ -230,14 +231,14 @@ async def list_seasons(request: Request,
 
 @router.post("/seasons", response_model=SeasonOut, status_code=status.HTTP_201_CREATED)
 async def add_season(request: Request, body: SeasonIn,
-                     _who: Principal = Depends(allowed("POST", f"{BASE}/seasons"))) -> SeasonOut:
+                     who: Principal = Depends(allowed("POST", f"{BASE}/seasons"))) -> SeasonOut:
     """A season's weekly windows replace the default ones between its dates; seasons may not overlap (422)."""
     return await in_session(request, lambda s: SeasonOut.model_validate(
-        calendar_store.add_season(s, body.name, body.effective_from, body.effective_to, body.spec)))
+        calendar_store.add_season(s, body.name, body.effective_from, body.effective_to, body.spec, who=who)))
 
 
 @router.delete("/seasons/{season_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_season(request: Request, season_id: int,
-                        _who: Principal = Depends(allowed("DELETE", f"{BASE}/seasons/{{season_id}}"))) -> Response:
-    return _gone(await in_session(request, lambda s: calendar_store.remove_season(s, season_id)),
+                        who: Principal = Depends(allowed("DELETE", f"{BASE}/seasons/{{season_id}}"))) -> Response:
+    return _gone(await in_session(request, lambda s: calendar_store.remove_season(s, season_id, who=who)),
                  f"season {season_id}")

@@ -113,6 +113,14 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/admin/kb/{article_id}"): ADMIN,
     ("POST", "/admin/kb/{article_id}"): ADMIN,
     ("POST", "/admin/kb/{article_id}/delete"): ADMIN,
+    ("GET", "/admin/calendar"): ADMIN,  # the working calendar's page: same services as /api/admin/calendar
+    ("POST", "/admin/calendar/weekly"): ADMIN,
+    ("POST", "/admin/calendar/holidays"): ADMIN,
+    ("POST", "/admin/calendar/holidays/{day}/delete"): ADMIN,
+    ("POST", "/admin/calendar/extra-days"): ADMIN,
+    ("POST", "/admin/calendar/extra-days/{day}/delete"): ADMIN,
+    ("POST", "/admin/calendar/closures"): ADMIN,
+    ("POST", "/admin/calendar/closures/{closure_id}/delete"): ADMIN,
     # Recordings, transcripts and evidence (issue 8, Art. 7 and 11). Every read here is written to the audit chain.
     ("GET", "/api/recordings"): RECORDING_READERS,
     ("GET", "/api/recordings/{recording_id}"): RECORDING_READERS,

@@ -202,6 +202,21 @@ def next_working_instant(cal: WorkingCalendar, t: datetime) -> datetime:
     raise NoWorkingTime(f"no working time within {MAX_SCAN_DAYS} days after {t.isoformat()}")
 
 
+def next_change(cal: WorkingCalendar, t: datetime) -> datetime:
+    """The next instant after t at which is_working(cal, ·) flips (back-to-back windows count as one)."""
+    u = _to_utc(t)
+    if not is_working(cal, t):
+        return next_working_instant(cal, t)
+    end: datetime | None = None
+    for start, stop in _forward(cal, u):
+        if end is not None and start > end:
+            break
+        end = stop if end is None else max(end, stop)
+    if end is None:  # unreachable: is_working found an interval containing u
+        raise NoWorkingTime(f"no working interval at {t.isoformat()}")
+    return end.astimezone(cal.zone)
+
+
 def end_of_working_day(cal: WorkingCalendar, day: date) -> datetime:
     """The close of the last window on a local date, or of the first working day after it if it is closed."""
     for offset in range(MAX_SCAN_DAYS):

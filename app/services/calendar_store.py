@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import extract, select
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +26,8 @@ from app.domain.calendar import (
     weekly_windows,
 )
 from app.errors import InvalidInput
+from app.services import audit_chain
+from app.services.case_access import Who
 from app.settings import Settings, get_settings
 
 log = logging.getLogger("app.calendar")
@@ -109,9 +112,18 @@ def weekly_spec(session: Session, seed: str = "") -> str:
     return spec
 
 
-# --- administration (each function commits: the admin API is one change per request) ---------------------------
+# --- administration (each function commits: the admin API and page make one change per request) ---------------
+# With `who` (the API and the admin page always pass it) the change is written to the audit chain in the same commit.
+AUDIT_ACTION = "calendar_change"
 
-def put_weekly(session: Session, spec: str) -> CalendarWeekly:
+
+def _audit(session: Session, who: Who | None, subject: str, detail: dict[str, Any]) -> None:
+    if who is not None:
+        audit_chain.append(session, actor=who.actor, role=who.role, action=AUDIT_ACTION, subject=subject,
+                           detail=detail, now=datetime.now(UTC))
+
+
+def put_weekly(session: Session, spec: str, *, who: Who | None = None) -> CalendarWeekly:
     """Replace the weekly hours (the IVR picks the change up within its calendar cache time)."""
     try:
         weekly_windows(spec)
@@ -123,6 +135,7 @@ def put_weekly(session: Session, spec: str) -> CalendarWeekly:
         session.add(row)
     else:
         row.spec = spec.strip()
+    _audit(session, who, "calendar:weekly", {"op": "put", "spec": row.spec})
     session.commit()
     return row
 
@@ -134,7 +147,7 @@ def list_holidays(session: Session, year: int | None = None) -> list[Holiday]:
     return list(session.scalars(stmt))
 
 
-def put_holiday(session: Session, day: date, name: str) -> Holiday:
+def put_holiday(session: Session, day: date, name: str, *, who: Who | None = None) -> Holiday:
     """Add a closed day, or re-close a package day an admin had opened; manual rows are never re-seeded over."""
     row = session.get(Holiday, day)
     if row is None:
@@ -142,11 +155,12 @@ def put_holiday(session: Session, day: date, name: str) -> Holiday:
         session.add(row)
     else:
         row.name, row.closed = name, True
+    _audit(session, who, f"calendar:holiday:{day.isoformat()}", {"op": "put", "name": name})
     session.commit()
     return row
 
 
-def remove_holiday(session: Session, day: date) -> bool:
+def remove_holiday(session: Session, day: date, *, who: Who | None = None) -> bool:
     """A package day is kept with closed=False (so seeding does not bring it back); a manual one is deleted."""
     row = session.get(Holiday, day)
     if row is None:
@@ -155,6 +169,7 @@ def remove_holiday(session: Session, day: date) -> bool:
         row.closed = False
     else:
         session.delete(row)
+    _audit(session, who, f"calendar:holiday:{day.isoformat()}", {"op": "remove", "name": row.name})
     session.commit()
     return True
 
@@ -163,7 +178,8 @@ def list_extra_days(session: Session) -> list[ExtraWorkingDay]:
     return list(session.scalars(select(ExtraWorkingDay).order_by(ExtraWorkingDay.day)))
 
 
-def put_extra_day(session: Session, day: date, windows: str, reason: str | None) -> ExtraWorkingDay:
+def put_extra_day(session: Session, day: date, windows: str, reason: str | None, *,
+                  who: Who | None = None) -> ExtraWorkingDay:
     try:
         day_windows(windows)
     except ValueError as exc:
@@ -174,36 +190,42 @@ def put_extra_day(session: Session, day: date, windows: str, reason: str | None)
         session.add(row)
     else:
         row.windows, row.reason = windows, reason
+    _audit(session, who, f"calendar:extra_day:{day.isoformat()}", {"op": "put", "windows": windows, "reason": reason})
     session.commit()
     return row
 
 
-def remove_extra_day(session: Session, day: date) -> bool:
-    return _delete(session, session.get(ExtraWorkingDay, day))
+def remove_extra_day(session: Session, day: date, *, who: Who | None = None) -> bool:
+    return _delete(session, session.get(ExtraWorkingDay, day), who, f"calendar:extra_day:{day.isoformat()}")
 
 
 def list_closures(session: Session) -> list[Closure]:
     return list(session.scalars(select(Closure).order_by(Closure.start_at)))
 
 
-def add_closure(session: Session, start_at: datetime, end_at: datetime, reason: str | None) -> Closure:
+def add_closure(session: Session, start_at: datetime, end_at: datetime, reason: str | None, *,
+                who: Who | None = None) -> Closure:
     if end_at <= start_at:
         raise InvalidInput("end_at: a closure must end after it starts")
     row = Closure(start_at=start_at, end_at=end_at, reason=reason)
     session.add(row)
+    session.flush()  # the id names the closure in the audit entry
+    _audit(session, who, f"calendar:closure:{row.id}", {"op": "add", "start_at": start_at.isoformat(),
+                                                        "end_at": end_at.isoformat(), "reason": reason})
     session.commit()
     return row
 
 
-def remove_closure(session: Session, closure_id: int) -> bool:
-    return _delete(session, session.get(Closure, closure_id))
+def remove_closure(session: Session, closure_id: int, *, who: Who | None = None) -> bool:
+    return _delete(session, session.get(Closure, closure_id), who, f"calendar:closure:{closure_id}")
 
 
 def list_seasons(session: Session) -> list[CalendarSeason]:
     return list(session.scalars(select(CalendarSeason).order_by(CalendarSeason.effective_from)))
 
 
-def add_season(session: Session, name: str, effective_from: date, effective_to: date, spec: str) -> CalendarSeason:
+def add_season(session: Session, name: str, effective_from: date, effective_to: date, spec: str, *,
+               who: Who | None = None) -> CalendarSeason:
     """Raises ValueError for a malformed spec or a season overlapping another (checked by the domain)."""
     row = CalendarSeason(name=name, effective_from=effective_from, effective_to=effective_to, spec=spec)
     try:
@@ -211,17 +233,22 @@ def add_season(session: Session, name: str, effective_from: date, effective_to: 
     except ValueError as exc:
         raise InvalidInput(str(exc)) from exc
     session.add(row)
+    session.flush()
+    _audit(session, who, f"calendar:season:{row.id}", {"op": "add", "name": name, "spec": spec,
+                                                       "from": effective_from.isoformat(),
+                                                       "to": effective_to.isoformat()})
     session.commit()
     return row
 
 
-def remove_season(session: Session, season_id: int) -> bool:
-    return _delete(session, session.get(CalendarSeason, season_id))
+def remove_season(session: Session, season_id: int, *, who: Who | None = None) -> bool:
+    return _delete(session, session.get(CalendarSeason, season_id), who, f"calendar:season:{season_id}")
 
 
-def _delete(session: Session, row: object | None) -> bool:
+def _delete(session: Session, row: object | None, who: Who | None, subject: str) -> bool:
     if row is None:
         return False
     session.delete(row)
+    _audit(session, who, subject, {"op": "remove"})
     session.commit()
     return True

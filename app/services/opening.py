@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain import calendar as cal
+from app.domain.calendar_status import CalendarStatus, status_at
 from app.services import calendar_store
 from app.settings import Settings
 
@@ -39,6 +40,14 @@ def clock_for(settings: Settings, clock: Clock = system_clock,
 def seed_calendar(settings: Settings) -> cal.WorkingCalendar:
     """The calendar from the settings alone: used only until the database has answered once."""
     return cal.default_calendar(weekly=settings.working_hours or cal.DEFAULT_WEEKLY_SPEC, tz=settings.timezone)
+
+
+def status_now(session: Session, settings: Settings, now: datetime) -> CalendarStatus:
+    """What a caller gets at `now`: the IVR's test (is_working) on the stored calendar, with its rule and next change.
+
+    Reads the calendar the way Opening does; the IVR's copy may lag it by up to settings.calendar_cache_s.
+    """
+    return status_at(calendar_store.load_calendar(session, now, settings), now)
 
 
 class Opening:

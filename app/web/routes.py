@@ -14,7 +14,7 @@ from app.web.common.templating import STATIC_DIRS
 # Page folders with a routes.py exposing `router`; console_feed (the WebSocket) is added when it exists.
 PAGE_MODULES = ("app.web.signin.routes", "app.web.kb.routes", "app.web.kb.admin_routes", "app.web.console.routes",
                 "app.web.console_feed.routes", "app.web.audit.routes", "app.web.wallboard.routes",
-                "app.web.wallboard_feed.routes")
+                "app.web.wallboard_feed.routes", "app.web.calendar.routes")
 
 
 def install(app: FastAPI) -> None:

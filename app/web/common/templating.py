@@ -18,7 +18,7 @@ from app.web.common import i18n
 
 WEB_DIR = Path(__file__).resolve().parent.parent
 STATIC_DIRS = {"console": WEB_DIR / "console" / "static", "audit": WEB_DIR / "audit" / "static",
-               "wallboard": WEB_DIR / "wallboard" / "static",
+               "wallboard": WEB_DIR / "wallboard" / "static", "calendar": WEB_DIR / "calendar" / "static",
                "": WEB_DIR / "static"}  # URL prefix under /static
 # Pages only talk to their own server: no CDN, no inline scripts (JSON data blocks are not executed).
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "

@@ -1,0 +1,1 @@
+"""The working calendar page for administrators (/admin/calendar)."""
