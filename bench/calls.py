@@ -137,32 +137,36 @@ def run_phase(stack: Stack, sipp: Sipp, ami: AmiWatch, name: str, digit: int, nu
     watcher.join()
     phase.cpu_s = cpu_seconds(pid) - cpu0
     phase.peak = max(peaks or [0])
-    route = names.AGI_ROUTE_BASELINE if name == "baseline" else names.AGI_ROUTE_IVR
+    route = names.AGI_ROUTE_BASELINE if name.startswith("baseline") else names.AGI_ROUTE_IVR
     for log in agi_logs(stack):
         phase.agi_ms += agi_latencies(log, logs_from.get(log, 0), route)
     return phase
 
 
 def report(phases: list[Phase], busy_on: bool) -> None:
-    print(f"\n{'phase':<9}{'offered':>8}{'served':>7}{'unserved':>9}{'sipfail':>8}{'peak':>6}"
+    print(f"\n{'phase':<13}{'offered':>8}{'served':>7}{'unserved':>9}{'sipfail':>8}{'peak':>6}"
           f"{'op p50 s':>9}{'op p99 s':>9}{'ivr p50 s':>10}{'ivr p99 s':>10}{'agi p50':>8}{'agi p99':>8}"
           f"{'cpu s/call':>11}")
     for p in phases:
         to_op, in_ivr = p.tracker.to_operator_s(), p.tracker.in_ivr_s()
-        print(f"{p.name:<9}{p.offered:>8}{len(p.tracker.served):>7}{p.unserved:>9}{p.sip_failed:>8}{p.peak:>6}"
+        print(f"{p.name:<13}{p.offered:>8}{len(p.tracker.served):>7}{p.unserved:>9}{p.sip_failed:>8}{p.peak:>6}"
               f"{percentile(to_op, .5):>9.2f}{percentile(to_op, .99):>9.2f}{percentile(in_ivr, .5):>10.2f}"
               f"{percentile(in_ivr, .99):>10.2f}{percentile(p.agi_ms, .5):>8.1f}{percentile(p.agi_ms, .99):>8.1f}"
               f"{p.cpu_s / max(p.offered, 1):>11.4f}")
     for p in phases:
         for where, count in sorted(p.tracker.unserved().items()):
             print(f"  {p.name}: {count} never served: {where}")
-    base, ivr = phases
-    ratio = (ivr.cpu_s / max(ivr.offered, 1)) / max(base.cpu_s / max(base.offered, 1), 1e-9)
-    print(f"IVR/baseline Asterisk CPU per call: {ratio:.2f}")
-    print(f"calls busy={int(busy_on)} concurrent={ivr.peak} offered={ivr.offered} served={len(ivr.tracker.served)} "
-          f"unserved={ivr.unserved} baseline_unserved={base.unserved} "
-          f"to_operator_p99_s={percentile(ivr.tracker.to_operator_s(), .99):.2f} "
-          f"agi_p99_ms={percentile(ivr.agi_ms, .99):.1f} cpu_ratio={ratio:.2f}")
+    for base, ivr in zip(phases[::2], phases[1::2], strict=True):
+        ratio = (ivr.cpu_s / max(ivr.offered, 1)) / max(base.cpu_s / max(base.offered, 1), 1e-9)
+        print(f"calls busy={int(busy_on)} concurrent={ivr.peak} offered={ivr.offered} "
+              f"served={len(ivr.tracker.served)} unserved={ivr.unserved} baseline_unserved={base.unserved} "
+              f"to_operator_p50_s={percentile(ivr.tracker.to_operator_s(), .5):.2f} "
+              f"to_operator_p99_s={percentile(ivr.tracker.to_operator_s(), .99):.2f} "
+              f"agi_p99_ms={percentile(ivr.agi_ms, .99):.1f} cpu_ratio={ratio:.2f}")
+    for kind, runs in (("ivr", phases[1::2]), ("baseline", phases[::2])):
+        whole = [p.offered for p in runs if p.unserved == 0]
+        print(f"largest load with every caller served: {kind}={max(whole) if whole else 0} "
+              f"(busy={int(busy_on)})")
 
 
 def main() -> int:
@@ -172,8 +176,11 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=20.0, help="new calls per second")
     parser.add_argument("--hold", type=float, default=30.0, help="seconds each caller stays after keying")
     parser.add_argument("--busy", action="store_true", help="keep every core busy with niced CPU-bound processes")
+    parser.add_argument("--ladder", default="", help="loads to run in turn on one stack, e.g. 100,200,400,600 "
+                                                      "(overrides --calls); prints one table for all")
     args = parser.parse_args()
-    operators = [str(3000 + i) for i in range(args.operators or args.calls)]
+    loads = [int(n) for n in args.ladder.split(",") if n.strip()] or [args.calls]
+    operators = [str(3000 + i) for i in range(args.operators or max(loads))]
     var_dir = Path(os.environ.get("TD_BENCH_VAR", "/tmp/tongdai-bench"))
     settings = Settings(instance="bench", var_dir=var_dir, sip_port=5360, ami_port=5338, agi_port=4873,
                         redis_port=6397, http_port=8322, operators=operators, bench_baseline=True, wrapup_s=0,
@@ -182,6 +189,7 @@ def main() -> int:
     print(f"[bench] setting up a stack with {len(operators)} operators...", flush=True)
     stack.setup()
     burners: list = []
+    phases: list[Phase] = []
     ami = None
     try:
         stack.start()
@@ -201,11 +209,14 @@ def main() -> int:
             burners = busy.start()
             print(f"[bench] busy: {len(burners)} CPU-bound processes (pids {[p.pid for p in burners]})", flush=True)
         hold_ms = int(args.hold * 1000)
-        print(f"[bench] baseline: {args.calls} calls...", flush=True)
-        base = run_phase(stack, sipp, ami, "baseline", 1, names.BENCH_BASELINE_NUMBER, ("",), args.calls,
-                         args.rate, hold_ms)
-        print(f"[bench] IVR: {args.calls} calls through the menu...", flush=True)
-        ivr = run_phase(stack, sipp, ami, "ivr", 2, "1022", ROUTES, args.calls, args.rate, hold_ms)
+        for step, calls in enumerate(loads):
+            # Each step's callers have numbers of their own (phase digit), so no event is counted twice.
+            print(f"[bench] baseline: {calls} calls...", flush=True)
+            phases.append(run_phase(stack, sipp, ami, f"baseline@{calls}", 2 * step + 1,
+                                    names.BENCH_BASELINE_NUMBER, ("",), calls, args.rate, hold_ms))
+            print(f"[bench] IVR: {calls} calls through the menu...", flush=True)
+            phases.append(run_phase(stack, sipp, ami, f"ivr@{calls}", 2 * step + 2, "1022", ROUTES, calls,
+                                    args.rate, hold_ms))
         uas.stop()
     finally:
         busy.stop(burners)
@@ -214,8 +225,8 @@ def main() -> int:
         stack.stop()
         if stack.asterisk is not None:
             shutil.rmtree(stack.asterisk.host_dir, ignore_errors=True)
-    report([base, ivr], args.busy)
-    return 0 if base.unserved == 0 and ivr.unserved == 0 else 1
+    report(phases, args.busy)
+    return 0 if phases and all(p.unserved == 0 for p in phases) else 1
 
 
 if __name__ == "__main__":
