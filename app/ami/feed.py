@@ -153,12 +153,15 @@ class AmiFeed:
         state = self.link.state if self.link is not None else None
         connected_at = time.time() - (time.monotonic() - state.since) if state is not None else None
         await reconcile.close_gone(self.sessions, self.send, hold_hangups, self.clock, self.settings)
+        ended: dict[str, datetime] = {}
         try:
-            await call_backfill.backfill(self.sessions, [e["Uniqueid"] for e, _, _ in hangups],
-                                         queue_log_path(self.settings), self.calls.offer, before=connected_at)
+            ended = await call_backfill.backfill(self.sessions, [e["Uniqueid"] for e, _, _ in hangups],
+                                                 queue_log_path(self.settings), self.calls.offer, before=connected_at)
         finally:
             for event, at, replay in hangups:
-                self.calls.offer(event, at, replay)
+                # When queue_log saw the call end, that time is nearer the truth than now (the app may have been
+                # down for minutes): durations and reports stay right.
+                self.calls.offer(event, min(at, ended.get(event.get("Uniqueid", ""), at)), replay)
 
     def _load_operators(self) -> list[Any]:
         with self.sessions() as session:

@@ -40,6 +40,16 @@ def steps_of(lines: Iterable[str], uniqueids: set[str]) -> dict[str, list[QueueS
     return found
 
 
+# The queue_log events after which the caller's call is over (the agent or the caller hung up, or the caller gave
+# up waiting); a timeout or a transfer sends the call on, so its end is not known from queue_log.
+ENDS = frozenset({"COMPLETECALLER", "COMPLETEAGENT", "ABANDON"})
+
+
+def ended_at(steps: list[QueueStep]) -> int | None:
+    """When the call ended, if its last queue step ended it (None if queue_log does not say)."""
+    return steps[-1].at if steps and steps[-1].event in ENDS else None
+
+
 def left_at(steps: list[QueueStep]) -> int | None:
     """When the call left its last queue (None if queue_log does not say)."""
     return max((s.at for s in steps if s.event in LEAVES), default=None)

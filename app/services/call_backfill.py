@@ -14,6 +14,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.models import Call
-from app.domain.queue_log import QueueStep, steps_of
+from app.domain.queue_log import QueueStep, ended_at, steps_of
 from app.services.recording_events import FILENAME_KEY
 
 log = logging.getLogger("ami.backfill")
@@ -64,41 +65,49 @@ def _tail(path: Path) -> list[str]:
         return f.read().decode("utf-8", "replace").splitlines()
 
 
-def missed_events(sessions: sessionmaker[Session], uniqueids: list[str], queue_log: Path | None,
-                  before: float | None = None) -> list[tuple[dict[str, str], datetime]]:
-    """Blocking: what queue_log says about these calls and every call still open, as AMI events to journal.
+@dataclass
+class Missed:
+    events: list[tuple[dict[str, str], datetime]] = field(default_factory=list)
+    ended: dict[str, datetime] = field(default_factory=dict)  # when queue_log says a call ended
 
-    Only steps logged before `before` (epoch seconds: when the AMI link came up) count: a later step's own event
-    came over the link, and one journaled after this replay would be stored twice. Empty without queue_log.
+
+def missed_events(sessions: sessionmaker[Session], uniqueids: list[str], queue_log: Path | None,
+                  before: float | None = None) -> Missed:
+    """Blocking: what queue_log says about these calls and every call still open, as AMI events to journal, and
+    when each call ended if queue_log says so.
+
+    Only steps logged before `before` (epoch seconds: when the AMI link came up) are journaled: a later step's own
+    event came over the link, and one journaled after this replay would be stored twice. Empty without queue_log.
     """
     if queue_log is None or not queue_log.exists():
-        return []
+        return Missed()
     with sessions() as session:
         wanted = set(uniqueids) | set(session.scalars(select(Call.uniqueid).where(Call.ended_at.is_(None))))
     if not wanted:
-        return []
-    steps = steps_of(_tail(queue_log), wanted)
-    if before is not None:
-        steps = {u: kept for u, found in steps.items() if (kept := [s for s in found if s.at < int(before)])}
+        return Missed()
+    everything = steps_of(_tail(queue_log), wanted)
+    ended = {u: _at(end) for u, found in everything.items() if (end := ended_at(found)) is not None}
+    steps = everything if before is None else {
+        u: kept for u, found in everything.items() if (kept := [s for s in found if s.at < int(before)])}
     if not steps:
-        return []
+        return Missed(ended=ended)
     with sessions() as session:
         calls = list(session.scalars(select(Call).where(Call.uniqueid.in_(list(steps)))))
-    return [e for call in calls for e in events_for(call, steps[call.uniqueid])]
+    return Missed([e for call in calls for e in events_for(call, steps[call.uniqueid])], ended)
 
 
 async def backfill(sessions: sessionmaker[Session], uniqueids: list[str], queue_log: Path | None,
-                   offer: Offer, before: float | None = None) -> int:
+                   offer: Offer, before: float | None = None) -> dict[str, datetime]:
     """Journal the missed queue events of these calls (gone from Asterisk, about to be ended) and of every call
-    still open; returns how many."""
+    still open; returns when queue_log says each call ended (for the Hangups the reconciliation journals)."""
     try:
-        found = await asyncio.to_thread(missed_events, sessions, uniqueids, queue_log, before)
+        missed = await asyncio.to_thread(missed_events, sessions, uniqueids, queue_log, before)
     except OSError as exc:
         log.warning("queue_log unreadable, the missed calls keep only what the database has: %s", exc)
-        return 0
-    for event, at in found:
+        return {}
+    for event, at in missed.events:
         offer(event, at, True)
-    if found:
+    if missed.events:
         log.warning("%d queue event(s) of %d call(s) missed while no AMI event came, rebuilt from queue_log",
-                    len(found), len({e["Uniqueid"] for e, _ in found}))
-    return len(found)
+                    len(missed.events), len({e["Uniqueid"] for e, _ in missed.events}))
+    return missed.ended

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from tests.e2e import faults
@@ -32,6 +34,7 @@ def test_given_calls_in_flight_when_web_app_killed_and_restarted_then_calls_serv
                     faults.reached_operator(rec, uid)
                 rec.wait_for("A's hang-up while the app is down", Event="Hangup", Uniqueid=first, timeout=60)
             finally:
+                restarted_at = datetime.now(UTC)
                 env.stack.web.start()
             faults.green(env)
             for run in (run_a, run_b, run_c):
@@ -39,6 +42,8 @@ def test_given_calls_in_flight_when_web_app_killed_and_restarted_then_calls_serv
             wait_until(lambda: all(rec.matching(Event="Hangup", Uniqueid=u) for u in uids), "every call hung up")
             faults.green(env)
             rows = faults.assert_rows_ended(env, uids)
+            # A's end is when it hung up (queue_log's time), not when the app came back and found it gone.
+            assert rows[0].ended_at is not None and rows[0].ended_at < restarted_at, (rows[0].ended_at, restarted_at)
             served = [(r.uniqueid, r.operator, r.outcome, r.disposition) for r in rows]
             assert all(op in ("1001", "1002") and o == d == "answered" for _, op, o, d in served), served
             stored_events = faults.assert_events_stored(env, rec, uids)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.ami.consumer import _apply_in
 from app.db.models import Call, CallEvent
 from app.db.models_recordings import Recording
-from app.domain.queue_log import left_at, steps_of
+from app.domain.queue_log import ended_at, left_at, steps_of
 from app.services import call_backfill
 from recordings import naming
 
@@ -41,8 +41,10 @@ def _seed(sessions: sessionmaker[Session]) -> None:
 
 def _offered(sessions: sessionmaker[Session], log: Path) -> list[tuple[dict[str, str], datetime, bool]]:
     found: list[tuple[dict[str, str], datetime, bool]] = []
-    events = call_backfill.missed_events(sessions, ["100.1", "100.3"], log)
-    for event, at in events:
+    missed = call_backfill.missed_events(sessions, ["100.1", "100.3"], log)
+    assert missed.ended == {"100.1": datetime.fromtimestamp(E0 + 30, UTC),
+                            "100.3": datetime.fromtimestamp(E0 + 20, UTC)}
+    for event, at in missed.events:
         found.append((event, at, True))
     return found
 
@@ -58,6 +60,7 @@ def test_given_queue_log_lines_when_parsed_then_each_calls_steps_in_order_and_wh
     assert [s.event for s in steps["100.1"]] == ["ENTERQUEUE", "CONNECT", "COMPLETECALLER"]
     assert steps["100.1"][1].agent == "1001" and steps["100.1"][1].number(0) == 4
     assert left_at(steps["100.3"]) == E0 + 20 and "100.9" not in steps
+    assert ended_at(steps["100.1"]) == E0 + 30 and ended_at(steps["100.1"][:2]) is None  # still with the operator
 
 
 def test_given_calls_missed_by_the_app_when_backfilled_and_replayed_twice_then_their_steps_are_stored_once(
@@ -86,8 +89,8 @@ def test_given_calls_missed_by_the_app_when_backfilled_and_replayed_twice_then_t
 def test_given_no_queue_log_when_backfilled_then_nothing_is_offered(sessions: sessionmaker[Session],
                                                                     tmp_path: Path) -> None:
     _seed(sessions)
-    assert call_backfill.missed_events(sessions, ["100.1"], tmp_path / "absent") == []
-    assert call_backfill.missed_events(sessions, ["100.1"], None) == []
+    assert call_backfill.missed_events(sessions, ["100.1"], tmp_path / "absent") == call_backfill.Missed()
+    assert call_backfill.missed_events(sessions, ["100.1"], None) == call_backfill.Missed()
 
 
 def test_given_open_calls_when_backfilled_with_a_cutoff_then_only_steps_before_the_link_came_up_are_offered(
@@ -95,7 +98,7 @@ def test_given_open_calls_when_backfilled_with_a_cutoff_then_only_steps_before_t
     _seed(sessions)  # both calls are open: found without being named
     log = tmp_path / "queue_log"
     log.write_text("\n".join(QUEUE_LOG) + "\n")
-    offered = call_backfill.missed_events(sessions, [], log, before=E0 + 10)
+    offered = call_backfill.missed_events(sessions, [], log, before=E0 + 10).events
     assert [(e["Uniqueid"], e["Event"]) for e, _ in offered] == [
         ("100.1", "Newstate"), ("100.1", "MixMonitorStart"), ("100.1", "QueueCallerJoin"), ("100.1", "AgentConnect")]
     assert offered[-1][1] == datetime.fromtimestamp(E0 + 9, UTC)  # queue_log's own time
