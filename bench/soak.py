@@ -120,7 +120,9 @@ def soak(stack: Stack, sipp: Sipp, ami: AmiWatch, args: argparse.Namespace) -> d
     to_op = [c.answered - c.invited for c in offered if c.answered is not None and c.invited is not None]
     return {"calls": args.calls, "minutes": args.minutes, "offered": len(offered),
             "served": sum(1 for c in offered if c.served), "unserved": sum(unserved.values()),
-            "unserved_by_end": dict(unserved), "peak_in_flight": most_at_once(offered), "sip_failed": callers.failed(),
+            "unserved_by_end": dict(unserved),
+            "unserved_callers": [f"{c.number} {c.uniqueid or '-'}: {c.ended}" for c in offered if not c.served],
+            "peak_in_flight": most_at_once(offered), "sip_failed": callers.failed(),
             "to_operator_p50_s": percentile(to_op, 0.5), "to_operator_p99_s": percentile(to_op, 0.99),
             "processes": table.as_dict(), "expected_processes": expected_names(stack),
             "problems": table.problems(), "table": table.report(SPANS)}
@@ -130,6 +132,8 @@ def print_report(result: dict[str, object]) -> None:
     print(f"\n{result['table']}")
     for where, count in sorted(result["unserved_by_end"].items()):  # type: ignore[attr-defined]
         print(f"  {count} never served: {where}")
+    for line in result["unserved_callers"][:20]:  # type: ignore[index]
+        print(f"    {line}")
     for problem in result["problems"]:  # type: ignore[attr-defined]
         print(f"  process problem: {problem}")
     print(f"soak calls={result['calls']} minutes={result['minutes']} peak_in_flight={result['peak_in_flight']} "

@@ -1,4 +1,4 @@
-"""bench/soak's short form: its own stack, 10 callers kept in flight for 45 s, every one served, every process reported.
+"""bench/soak's short form: its own stack, 10 callers kept in flight for 30 s, every one served, every process reported.
 
 The long form is the bench itself: `bench/soak` (100 callers for 30 minutes).
 """
@@ -25,7 +25,7 @@ def test_given_callers_kept_in_flight_when_soak_runs_then_all_are_served_and_eve
         tmp_path: Path) -> None:
     report = tmp_path / "soak.json"
     done = subprocess.run(
-        [sys.executable, "bench/soak.py", "--calls", str(CALLS), "--minutes", "0.75", "--hold", "8",
+        [sys.executable, "bench/soak.py", "--calls", str(CALLS), "--minutes", "0.5", "--hold", "8",
          "--sample", "10", "--port-offset", str(PORT_OFFSET), "--json", str(report)],
         cwd=PROJECT_DIR, env={**os.environ, "TD_SOAK_VAR": str(tmp_path / "var")},
         capture_output=True, text=True, timeout=600)
@@ -34,7 +34,9 @@ def test_given_callers_kept_in_flight_when_soak_runs_then_all_are_served_and_eve
     assert done.returncode == 0, output
     result = json.loads(report.read_text())
     assert result["unserved"] == 0 and result["served"] == result["offered"] >= CALLS, output
-    assert result["peak_in_flight"] == CALLS, output  # SIPp kept N callers at once, replacing each that hung up
+    # SIPp kept N callers at once, replacing each that hung up (Asterisk may hold a replaced one's channel a moment
+    # longer, so it can count a few more).
+    assert result["peak_in_flight"] >= CALLS, output
     assert result["problems"] == [], output
     processes = result["processes"]
     # Every process has a row with its memory and descriptors at the idle start and at the end of the load.
