@@ -90,7 +90,7 @@ def test_given_failed_registrations_from_one_address_when_repeated_then_it_is_re
     run = env.sipp.start(["-sf", env.sipp._file("wrong-register.xml", wrong), "-m", str(FAILURES), "-l", "1",
                           env.sipp.target], ip=SIP_ATTACKER, timeout_s=20)
     run.wait(30)
-    ban = wait_until(lambda: _banned(env, SIP_ATTACKER), f"a ban on {SIP_ATTACKER}", timeout=20)
+    ban = wait_until(lambda: _banned(env, SIP_ATTACKER), f"a ban on {SIP_ATTACKER}", timeout=60)
     assert (ban["service"], ban["reason"]) == ("PJSIP", "ChallengeResponseFailed")
     # Listed as soon as it is stored; Asterisk refuses the address once it has reread its ACL.
     wait_until(lambda: _register_answered(env, SIP_ATTACKER, "403"), "Asterisk refusing the banned address")
@@ -120,7 +120,7 @@ def test_given_failed_ami_logins_from_one_address_when_repeated_then_even_the_ri
     port, user, secret = env.settings.ami_port, env.settings.ami_username, env.stack.secrets["ami_secret"]
     for _ in range(FAILURES):
         assert "Authentication failed" in _ami_login(AMI_ATTACKER, "wrong-secret", port, user)
-    ban = wait_until(lambda: _banned(env, AMI_ATTACKER), f"a ban on {AMI_ATTACKER}", timeout=20)
+    ban = wait_until(lambda: _banned(env, AMI_ATTACKER), f"a ban on {AMI_ATTACKER}", timeout=60)
     assert (ban["service"], ban["reason"]) == ("AMI", "InvalidPassword")
     # The manager re-applies its named ACL on its own after the reload: wait for it rather than race it.
     wait_until(lambda: "Authentication failed" in _ami_login(AMI_ATTACKER, secret, port, user),
