@@ -105,7 +105,7 @@ i18n.register({
                            "thêm một khoảng nghỉ đột xuất." + _NOTHING_VI,
                            "The week has no working day. Fill in the hours of at least one day; to close for a "
                            "whole week, add a closure instead." + _NOTHING_EN),
-    "cal.err.date": ("Chưa chọn ngày hoặc ngày không hợp lệ. Chọn ngày trong ô Ngày (ngày/tháng/năm)." + _NOTHING_VI,
+    "cal.err.date": ("Chưa chọn ngày hoặc ngày không hợp lệ. Chọn ngày trong ô Ngày." + _NOTHING_VI,
                      "No date, or not a valid date. Pick a date in the Date box." + _NOTHING_EN),
     "cal.err.name": ("Chưa ghi lý do. Ghi lý do nghỉ (tối đa 256 ký tự), ví dụ «Nghỉ bù Quốc khánh»." + _NOTHING_VI,
                      "No reason given. Write why the hotline is closed (256 characters at most), e.g. “National Day, "
