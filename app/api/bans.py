@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from app.api.auth import Principal
 from app.api.cases import allowed
 from app.domain.bans import Ban, canonical
+from app.errors import ServiceUnavailable
 from app.services.bans import BanNotFound, BanService
 
 router = APIRouter(prefix="/api/admin/bans", tags=["bans"])
@@ -31,7 +32,10 @@ class BanOut(BaseModel):
 
 
 def _service(request: Request) -> BanService:
-    service: BanService = request.app.state.bans
+    # Made by the app's lifespan with the AMI link; an app started without it (a bare test app) has no bans.
+    service: BanService | None = getattr(request.app.state, "bans", None)
+    if service is None:
+        raise ServiceUnavailable("the ban service is not running in this process")
     return service
 
 
