@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 import os
 import signal
 from collections import Counter
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import httpx
+import redis
 from sqlalchemy import func, select
 
 from app import names
@@ -20,6 +22,7 @@ from app.db.models_outbox import Notification
 from app.db.models_recordings import Recording
 from app.ops import process
 from app.ops.stack import PythonService
+from app.services import wallboard
 from tests.e2e.conftest import Env
 from tests.e2e.helpers import OperatorPhone, new_caller
 from tests.support.ami_events import AmiRecorder
@@ -115,6 +118,29 @@ def _items(reply: Any) -> list[dict[str, Any]]:
     return [dict(m) for m in (reply if isinstance(reply, list) else [reply])]
 
 
+def wallboard_picture(env: Env) -> tuple[set[str], dict[str, str]] | None:
+    """The live calls and operators' states the wallboard last published: td:wallboard from its last snapshot on.
+    None when no snapshot is left in the (trimmed) stream."""
+    client = redis.Redis(host="127.0.0.1", port=env.settings.redis_port,
+                         password=env.stack.secrets["redis_password"], socket_timeout=5)
+    try:
+        entries = cast(list[Any], client.xrange(wallboard.STREAM))
+    finally:
+        client.close()
+    calls: set[str] | None = None
+    states: dict[str, str] = {}
+    for _id, fields in entries:
+        data = json.loads(fields[b"data"])
+        if data["kind"] == "snapshot":
+            calls = {c["uniqueid"] for c in data["snapshot"]["calls"]}
+            states = {o["extension"]: o["state"] for o in data["snapshot"]["operators"]}
+        elif calls is not None and data["kind"] == "call":
+            (calls.discard if data["gone"] else calls.add)(data["call"]["uniqueid"])
+        elif calls is not None and data["kind"] == "operator":
+            states[data["operator"]["extension"]] = data["operator"]["state"]
+    return None if calls is None else (calls, states)
+
+
 def mismatches(env: Env) -> list[str]:
     """Where the app's view (open call rows, operators' login, queues and pause) differs from Asterisk's."""
     live = {str(c.get("Uniqueid")) for c in _items(env.ami({"Action": "CoreShowChannels"}))
@@ -140,6 +166,14 @@ def mismatches(env: Env) -> list[str]:
         if have != want:
             problems.append(f"operator {ext}: app says queues/paused {want}, Asterisk has {have}")
     problems += [f"queue member {ext} is no operator of the app: {queues}" for ext, queues in members.items()]
+    picture = wallboard_picture(env)
+    if picture is not None:
+        shown, states = picture
+        problems += [f"wallboard shows call {u}, gone from Asterisk" for u in sorted(shown - live)]
+        for op in response.json():
+            if (states.get(op["extension"]) == "logged_out") == op["logged_in"]:
+                problems.append(f"wallboard shows {op['extension']} {states.get(op['extension'])}, "
+                                f"the app says logged_in={op['logged_in']}")
     return problems
 
 
