@@ -9,10 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.ami.consumer import _apply_in
+from app.ami.feed import AmiFeed
+from app.ami.link import LinkState
 from app.db.models import Call, CallEvent
 from app.db.models_recordings import Recording
 from app.domain.queue_log import ended_at, left_at, steps_of
 from app.services import call_backfill
+from app.settings import Settings
 from recordings import naming
 
 T0 = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
@@ -102,3 +105,35 @@ def test_given_open_calls_when_backfilled_with_a_cutoff_then_only_steps_before_t
     assert [(e["Uniqueid"], e["Event"]) for e, _ in offered] == [
         ("100.1", "Newstate"), ("100.1", "MixMonitorStart"), ("100.1", "QueueCallerJoin"), ("100.1", "AgentConnect")]
     assert offered[-1][1] == datetime.fromtimestamp(E0 + 9, UTC)  # queue_log's own time
+
+
+class _Link:
+    """Asterisk has no channel left; the link came up just now."""
+
+    def __init__(self) -> None:
+        self.state = LinkState(status="connected")
+
+    async def send(self, action: dict[str, str]) -> list[dict[str, str]]:
+        assert action["Action"] == "CoreShowChannels"
+        return [{"Response": "Success"}, {"Event": "CoreShowChannelsComplete"}]
+
+
+async def test_given_calls_gone_while_app_was_down_when_resynced_then_their_steps_are_journaled_before_their_hangups(
+        tmp_path: Path, sessions: sessionmaker[Session]) -> None:
+    _seed(sessions)
+    settings = Settings(var_dir=tmp_path / "var", instance="unit", asterisk_root=str(tmp_path / "root"),
+                        asterisk_instance_dir="/inst")
+    log = tmp_path / "root" / "inst" / "log" / "queue_log"
+    log.parent.mkdir(parents=True)
+    log.write_text("\n".join(QUEUE_LOG) + "\n")
+    feed = AmiFeed(sessions, settings, redis=None)
+    feed.attach(_Link())
+    await feed.close_gone_calls()
+    journaled = [(e.event["Event"], e.event["Uniqueid"], e.at) for e in feed.calls.journal.pending]
+    hangups = [(u, at) for kind, u, at in journaled if kind == "Hangup"]
+    assert journaled[-2:] == [("Hangup", u, at) for u, at in hangups]  # the Hangups come last
+    # ... each at the time queue_log saw the call end, not now
+    assert dict(hangups) == {"100.1": datetime.fromtimestamp(E0 + 30, UTC),
+                             "100.3": datetime.fromtimestamp(E0 + 20, UTC)}
+    assert [k for k, u, _ in journaled if u == "100.1" and k != "Hangup"][-2:] == ["QueueCallerJoin", "AgentConnect"]
+    assert all(e.replay for e in feed.calls.journal.pending)
