@@ -109,7 +109,7 @@ def recordings_of(env: Env, uniqueids: list[str]) -> list[Recording]:
         return list(session.scalars(select(Recording).where(Recording.uniqueid.in_(uniqueids))))
 
 
-def talking_call(env: Env, rec: AmiRecorder, talk_s: float = 10) -> tuple[str, SippRun]:
+def talking_call(env: Env, rec: AmiRecorder, talk_s: float = 8) -> tuple[str, SippRun]:
     """A caller who keys 0 and talks (an RTP tone the operator's phone echoes), so the recording has audio."""
     caller = new_caller()
     run = talking_caller(env.sipp, names.DIALLED_NUMBERS[0], caller, "0", talk_s=talk_s)
@@ -118,19 +118,13 @@ def talking_call(env: Env, rec: AmiRecorder, talk_s: float = 10) -> tuple[str, S
     return channel["Uniqueid"], run
 
 
-def pending_sources(env: Env) -> list[Path]:
-    """Files a row still needs from Asterisk's folder (the mount would hide them)."""
-    with env.sessions() as session:
-        rows = list(session.scalars(select(Recording).where(Recording.state.in_(("recording", "ended")))))
-    return [p for p in (store.source_path(r, env.settings) for r in rows) if p.exists()]
-
-
 def test_given_calls_recording_when_recording_disk_fills_then_callers_served_rows_kept_and_recording_resumes(
         env: Env) -> None:
     folder = store.recordings_folder(env.settings)
     assert folder is not None and folder.is_dir() and not mounted(folder)
     green(env)
-    wait_until(lambda: not pending_sources(env), "earlier calls' recordings ingested before the mount", timeout=90)
+    # Earlier calls' files that the mount hides are only postponed: ingest retries them after the unmount, and the
+    # sweep (which would call them missing) runs when the worker restarts, before the mount and after the unmount.
     rec = recorder(env)
     runs: list[SippRun] = []
     try:
