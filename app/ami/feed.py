@@ -131,6 +131,9 @@ class AmiFeed:
         """Make app_queue match the database (logins, pauses, wrap-ups), read every phone's state, and end the
         calls whose Hangup was missed while the link was down."""
         try:
+            # Taking the lease after a long Asterisk restart comes with no connect hook: wait for the boot here too.
+            if self.link is not None and hasattr(self.link, "wait_booted"):
+                await self.link.wait_booted()
             await operators.resync(self._load_operators, self.send)
             await self.resync_devices()
             await self.close_gone_calls()

@@ -122,13 +122,19 @@ class AmiLink:
             # Events may have been missed while we were away: let the owner resync its state.
             asyncio.get_running_loop().create_task(self._resync())
 
+    async def wait_booted(self, timeout: float = BOOT_WAIT_S) -> bool:
+        """Wait until the Asterisk behind the current connection has said FullyBooted; False after timeout."""
+        deadline = time.monotonic() + timeout
+        while not self._booted.is_set():  # polled: a reconnect meanwhile replaces the event
+            if time.monotonic() >= deadline:
+                log.warning("AMI: no FullyBooted from Asterisk in %.0f s; resyncing all the same", timeout)
+                return False
+            await asyncio.sleep(0.1)
+        return True
+
     async def _resync(self) -> None:
         assert self.on_connect is not None
-        booted = self._booted
-        try:
-            await asyncio.wait_for(booted.wait(), BOOT_WAIT_S)
-        except TimeoutError:
-            log.warning("AMI: no FullyBooted from Asterisk in %.0f s; resyncing all the same", BOOT_WAIT_S)
+        await self.wait_booted()
         try:
             await self.on_connect()
         except Exception:

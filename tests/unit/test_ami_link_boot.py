@@ -21,3 +21,8 @@ async def test_given_asterisk_still_booting_when_link_connects_then_resync_waits
     link._dispatch(None, {"Event": "FullyBooted", "Status": "Fully Booted"})
     await asyncio.wait_for(task, 2)
     assert resyncs == ["resync"]
+
+
+async def test_given_no_fully_booted_when_waiting_then_gives_up_after_the_timeout() -> None:
+    link = AmiLink("127.0.0.1", 1, "user", "secret")
+    assert await link.wait_booted(0.2) is False
