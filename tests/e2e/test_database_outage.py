@@ -28,6 +28,9 @@ from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.asterisk
 OUTAGE_S = float(os.environ.get("TD_DB_OUTAGE_S", "20"))
+# A caller keys 0 at 1.5 s, then stays this long: enough for the IVR's outcome prompt and the queue join on a busy
+# machine (4 s was not, once: the caller left before joining the queue), and still well inside the outage.
+HOLD_MS = 9000
 # Asterisk's events and the call event each one must leave behind.
 KINDS = {"QueueCallerJoin": "queue_join", "QueueCallerAbandon": "abandoned", "AgentConnect": "operator_answered"}
 
@@ -81,7 +84,7 @@ def test_given_calls_in_flight_when_database_locked_then_every_call_and_event_is
         # More calls start and end while nothing can be written.
         callers = [new_caller() for _ in range(3)]
         for caller in callers:
-            runs.append(env.sipp.call(number, caller, dtmf="0", hold_ms=4000, timeout_s=240))
+            runs.append(env.sipp.call(number, caller, dtmf="0", hold_ms=HOLD_MS, timeout_s=240))
             time.sleep(0.5)
         uids = [first_uid] + [uniqueid_of(c) for c in callers]
         faulty = wait_until(lambda: (b := _health(env))["code"] == 503 and "ami_journal" in b["failed"] and b,
@@ -139,7 +142,7 @@ def test_given_events_journaled_during_outage_when_web_app_killed_and_restarted_
     db = sqlite3.connect(env.settings.effective_database_url.split("///", 1)[-1], isolation_level=None)
     db.execute("BEGIN EXCLUSIVE")
     try:
-        run = env.sipp.call(names.DIALLED_NUMBERS[0], caller, dtmf="0", hold_ms=4000, timeout_s=240)
+        run = env.sipp.call(names.DIALLED_NUMBERS[0], caller, dtmf="0", hold_ms=HOLD_MS, timeout_s=240)
         channel = recorder.wait_for(f"{caller}'s channel", Event="Newchannel", CallerIDNum=caller,
                                     Context=names.CTX_INBOUND, timeout=60)
         uid = channel["Uniqueid"]

@@ -90,8 +90,8 @@ def test_given_pages_then_scripts_and_styles_come_from_this_server_only(client: 
     sign_in(client, "op1")
     page = client.get("/console", headers=HTML).text
     assets = re.findall(r'(?:src|href)="([^"]+\.(?:js|css)[^"]*)"', page)
-    assert len(assets) == 9  # app.css, console.css and the console's seven scripts
-    assert len(re.findall(r'<script src="[^"]+" defer></script>', page)) == 7
+    assert len(assets) == 10  # app.css, console.css, the shared td-web.js and the console's seven scripts
+    assert len(re.findall(r'<script src="[^"]+" defer></script>', page)) == 8
     for asset in assets:
         assert asset.startswith("/static/"), asset
         assert client.get(asset).status_code == 200
