@@ -70,9 +70,13 @@ Content-Length: [len]
 """
 
 
-def caller_scenario(hold_ms: int, dtmf_pcap: str | None = None, dtmf_ms: int = 0, dtmf_delay_ms: int = 1500,
+def caller_scenario(hold_ms: int, dtmf_pcap: str | None = None, dtmf_ms: int = 0, dtmf_delay_ms: int = 2500,
                     audio_pcap: str | None = None) -> str:
-    """Call [service] as caller [field0]; optionally key DTMF (an RFC 2833 pcap from dtmf_pcap.py), hold, hang up."""
+    """Call [service] as caller [field0]; optionally key DTMF (an RFC 2833 pcap from dtmf_pcap.py), hold, hang up.
+
+    The first key comes 2.5 s after the answer, inside the greeting: a key that reaches Asterisk before the IVR
+    starts listening is lost (as for a real caller), and on a busy CI box the IVR's first Read came 1.7 s late.
+    """
     steps = []
     if dtmf_pcap:
         steps.append(f'<pause milliseconds="{dtmf_delay_ms}"/>')
