@@ -23,6 +23,8 @@ CASE_STATUSES = ("received", "answered_directly", "refused", "needs_info", "refe
 # Prompts needed by code rather than by a node: the dialplan's fallback, the speech pieces, the case statuses.
 REQUIRED_PROMPTS = (names.PROMPT_AGI_DOWN, *speech.PIECES, *(f"status_{s}" for s in CASE_STATUSES))
 KEYS = "0123456789*#"
+# A silent caller hears a menu at most this many times before its on_fail: more only keeps them from a person.
+MAX_ATTEMPTS = 9
 FINISHES = ("voicemail", "callback", "done")
 EMERGENCY_NUMBERS = ("113", "114", "115")
 OUTCOME_KINDS = ("queue", "emergency", *FINISHES)
@@ -119,10 +121,12 @@ class _Reader:
             raise MenuError(f"{self.at}{key}: expected {kind.__name__}, got {value!r}")
         return value
 
-    def positive(self, key: str, default: Any = None) -> int:
+    def positive(self, key: str, default: Any = None, most: int | None = None) -> int:
         value: int = self.get(key, int, default)
         if value < 1:
             raise MenuError(f"{self.at}{key}: must be at least 1, got {value}")
+        if most is not None and value > most:
+            raise MenuError(f"{self.at}{key}: must be at most {most}, got {value}")
         return value
 
     def prompt(self, key: str, default: Any = None) -> str:
@@ -193,7 +197,7 @@ def _node(node_id: str, raw: Any, ctx: _Context) -> Node:
     r = _Reader(raw, path, _COMMON + _EXTRA[kind], ctx.prompts)
     intro, prompts = r.prompt_list("intro", ()), r.prompt_list("prompts")
     timeout_ms = r.positive("timeout_ms", ctx.defaults.get("timeout_ms"))
-    attempts = r.positive("attempts", ctx.defaults.get("attempts"))
+    attempts = r.positive("attempts", ctx.defaults.get("attempts"), most=MAX_ATTEMPTS)
     on_fail = _action(r.get("on_fail", dict, ctx.defaults.get("on_fail")), f"{path}.on_fail", ctx)
     if kind == "lookup":
         terminator = r.get("terminator", str, "#")
@@ -240,7 +244,7 @@ def parse_menu(data: dict[str, Any]) -> Menu:
     # Checked here once, so a bad default is reported as a default, not against the first node using it.
     for key in ("timeout_ms", "attempts"):
         if key in defaults.table:
-            defaults.positive(key)
+            defaults.positive(key, most=MAX_ATTEMPTS if key == "attempts" else None)
     if defaults.table.get("invalid"):
         defaults.prompt("invalid")
     say = _Reader(defaults.get("say", dict, {}), "defaults.say", OUTCOME_KINDS, prompts)

@@ -146,6 +146,7 @@ PATHS = _paths(RAW_MENU)
 
 @FUZZ
 @given(st.lists(st.tuples(st.sampled_from(PATHS), st.one_of(st.just("delete"), junk)), min_size=1, max_size=4))
+@example([(("defaults", "attempts"), 200)])  # found by this test: a silent caller heard the menu 200 times
 def test_given_a_mangled_menu_file_when_parsed_then_menu_error_or_a_menu_that_still_ends_every_call(
         edits: list[tuple[tuple[Any, ...], Any]]) -> None:
     data = copy.deepcopy(RAW_MENU)

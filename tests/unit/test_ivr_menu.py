@@ -98,6 +98,7 @@ def test_given_small_toml_missing_code_prompts_when_loaded_then_menu_error_names
      "nodes.infra.options.2.urgent: expected bool"),
     ('attempts = 1\n', 'attempt = 1\n', "nodes.after_lookup.attempt: unknown key"),
     ('attempts = 1\n', 'attempts = 0\n', "nodes.after_lookup.attempts: must be at least 1"),
+    ('attempts = 1\n', 'attempts = 200\n', "nodes.after_lookup.attempts: must be at most 9"),
     ('attempts = 1\n', 'attempts = true\n', "nodes.after_lookup.attempts: expected int"),
     ('timeout_ms = 5000', 'timeout_ms = "5s"', "defaults.timeout_ms: expected int"),
     ('invalid = "invalid_choice"', 'invalid = "wrong_key"',
