@@ -35,7 +35,9 @@ def test_given_spying_supervisor_when_operator_leg_hangs_up_then_chanspy_ends_an
     assert switched.status_code == 409 and switched.json()["error_id"] == "spy_ended", switched.text
     wait_until(lambda: session_row(desk, started["spy_id"]).state == "ended",
                "the session ended from ChanSpyStop or the leg's Hangup")
-    assert session_row(desk, started["spy_id"]).end_reason in ("chanspy_stop", "supervisor_hangup")
+    # Whichever comes first ends it, once: Asterisk's ChanSpyStop or the leg's Hangup, or the page's switch above
+    # finding the leg already gone (when those events are still on their way through the journal on a busy box).
+    assert session_row(desk, started["spy_id"]).end_reason in ("chanspy_stop", "supervisor_hangup", "gone")
     stopped = lead.api.post(f"/api/spy/{started['spy_id']}/stop")  # the page's stop after Asterisk's
     assert stopped.status_code == 200 and stopped.json()["status"] == "stopped", stopped.text
     assert [a for a, _, _ in audit_of(desk, started["spy_id"])] == ["spy_start", "spy_stop"]
