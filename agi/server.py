@@ -52,7 +52,8 @@ async def serve(settings: Settings, stop: asyncio.Event, sock: socket.socket | N
     handlers = Handlers(sessions, menu=menu, settings=settings, opening=opening)
     app = build_application(handlers)
     if sock is not None:
-        server = await asyncio.start_server(app.handler, sock=sock)
+        # asyncio calls listen() on the shared socket here: the port opens once a worker is ready to serve.
+        server = await asyncio.start_server(app.handler, sock=sock, backlog=1024)
     else:
         server = await asyncio.start_server(app.handler, settings.agi_host, settings.agi_port, backlog=512)
     log.info("FastAGI listening on %s:%s (pid %s)", settings.agi_host, settings.agi_port, os.getpid())

@@ -31,7 +31,17 @@ def worker_count(settings: Settings) -> int:
 
 
 def listen(settings: Settings) -> socket.socket:
-    sock = socket.create_server((settings.agi_host, settings.agi_port), backlog=1024)
+    """The shared socket, bound but not yet listening: the first worker's server starts listening when it is ready.
+
+    Why: a listening port accepted Asterisk's calls while the first worker was still importing, and they waited
+    in the backlog in silence; a key pressed then was lost. Until a worker serves, Asterisk's connection is
+    refused at once and the dialplan's fallback queues the caller for a person, and the stack's start-up (which
+    waits for the port) waits for a worker.
+    """
+    family = socket.AF_INET6 if ":" in settings.agi_host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((settings.agi_host, settings.agi_port))
     sock.set_inheritable(True)
     return sock
 

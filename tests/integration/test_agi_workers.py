@@ -86,3 +86,20 @@ def test_given_workers_running_when_the_parent_gets_sigterm_then_every_worker_en
     assert proc.wait(timeout=30) == 0
     wait_until(lambda: not any(process.is_alive(pid) for pid in workers), "the workers to end", timeout=30)
     assert not process.port_open("127.0.0.1", port)
+
+
+def test_given_the_shared_socket_when_no_worker_serves_yet_then_asterisk_is_refused_at_once() -> None:
+    """Bound, not listening: a call before the first worker is ready is refused (the dialplan's fallback queues it
+    for a person) instead of waiting in a backlog nobody reads."""
+    from agi.workers import listen
+    from app.settings import Settings
+
+    port = free_port()
+    sock = listen(Settings(agi_port=port))
+    try:
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", port), timeout=5).close()
+        sock.listen(8)  # what the first worker's server does once it is ready
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
+    finally:
+        sock.close()
