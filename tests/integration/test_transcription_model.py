@@ -38,7 +38,8 @@ from tests.support.transcription import (
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
-HANGUL = re.compile(r"[\uac00-\ud7a3]")
+# Hangul syllables, and the jamo a partly recognised syllable comes out as.
+HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 RIGHT_DELAY_S = 3.0  # the operator answers after the citizen's first sentence
 
 
@@ -103,7 +104,10 @@ def test_given_a_two_channel_call_when_transcribed_by_a_worker_then_each_speaker
             starts = [w["start"] for w in words]
             assert starts == sorted(starts)
             assert all(0 <= w["start"] <= w["end"] <= duration + 0.01 for w in words)
-            assert all(HANGUL.search(w["word"]) for w in words if w["word"] != "[unk]")
+            # The words are the Korean model's: mostly Hangul. Not all: synthetic speech is recognised roughly and
+            # the model's vocabulary also holds a few non-Hangul tokens, which one CI run produced once.
+            said = [w["word"] for w in words if w["word"] != "[unk]"]
+            assert sum(bool(HANGUL.search(word)) for word in said) * 2 >= len(said), said
         # Each channel holds only its own speaker: the operator's speech starts after the delay on the right.
         assert min(w["start"] for s in by_channel[1] for w in s["words"]) >= RIGHT_DELAY_S - 0.5
         assert max(w["end"] for s in by_channel[0] for w in s["words"]) <= citizen_seconds(citizen) + 0.5
