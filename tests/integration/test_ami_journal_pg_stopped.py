@@ -19,12 +19,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from app import names
 from app.ami.consumer import EventConsumer
 from app.ami.journal import Journal
 from app.db import migrate
 from app.db.models import Call, CallEvent
 from app.db.session import make_engine, session_factory
+from tests.integration.test_ami_journal_db import _call_events
 from tests.support.services import unavailable
 
 pytestmark = pytest.mark.integration
@@ -89,18 +89,6 @@ def postgres() -> Iterator[PrivatePostgres]:
         subprocess.run(["runuser", "-u", "postgres", "--", _bin("pg_ctl"), "-D", str(server.data), "-m",
                         "immediate", "stop"], capture_output=True, check=False, timeout=60)
         shutil.rmtree(root, ignore_errors=True)  # a plain folder: nothing is mounted in it
-
-
-def _call_events(uniqueid: str, caller: str) -> list[dict[str, str]]:
-    return [
-        {"Event": "Newchannel", "Uniqueid": uniqueid, "Linkedid": uniqueid, "Context": names.CTX_INBOUND,
-         "Channel": f"PJSIP/td-trunk-{uniqueid}", "CallerIDNum": caller, "Exten": "1022"},
-        {"Event": "Newstate", "Uniqueid": uniqueid, "ChannelStateDesc": "Up"},
-        {"Event": "QueueCallerJoin", "Uniqueid": uniqueid, "Queue": names.QUEUE_GENERAL, "Position": "1"},
-        {"Event": "AgentConnect", "Uniqueid": uniqueid, "Queue": names.QUEUE_GENERAL, "MemberName": "1001",
-         "Interface": "PJSIP/1001", "HoldTime": "3"},
-        {"Event": "Hangup", "Uniqueid": uniqueid, "Cause": "16"},
-    ]
 
 
 async def _until(probe: object, what: str, timeout: float = 60) -> None:
