@@ -157,6 +157,14 @@ class Settings(BaseSettings):
     def store_dir(self) -> Path:
         return Path(self.recordings_store_dir) if self.recordings_store_dir else self.var_dir / self.instance / "store"
 
+    def asterisk_path(self, inside: str) -> Path | None:
+        """A path under Asterisk's instance folder (e.g. "log/queue_log") as this host sees it, chroot or not;
+        None when the app does not know where Asterisk is."""
+        if not self.asterisk_instance_dir:
+            return None
+        path = f"{self.asterisk_instance_dir.rstrip('/')}/{inside}"
+        return Path(self.asterisk_root) / path.lstrip("/") if self.asterisk_root else Path(path)
+
     @property
     def vosk_model_dir(self) -> Path:
         return Path(self.vosk_model_path) if self.vosk_model_path else self.var_dir / "models" / "vosk"

@@ -26,11 +26,7 @@ def store_path(settings: Settings) -> Path:
 
 def asterisk_etc_dir(settings: Settings) -> Path | None:
     """Asterisk's etc folder as this host sees it (None when the app does not know where Asterisk is)."""
-    if not settings.asterisk_instance_dir:
-        return None
-    inside = f"{settings.asterisk_instance_dir.rstrip('/')}/etc"
-    root = settings.asterisk_root
-    return Path(root) / inside.lstrip("/") if root else Path(inside)
+    return settings.asterisk_path("etc")
 
 
 class BanStore:

@@ -11,11 +11,7 @@ from app.settings import Settings
 
 def queue_log_path(settings: Settings) -> Path | None:
     """Where Asterisk writes queue_log, as this host sees it (None when the app does not know Asterisk's folders)."""
-    if not settings.asterisk_instance_dir:
-        return None
-    inside = f"{settings.asterisk_instance_dir.rstrip('/')}/log/queue_log"
-    root = settings.asterisk_root
-    return Path(root) / inside.lstrip("/") if root else Path(inside)
+    return settings.asterisk_path("log/queue_log")
 
 
 class QueueLogReader:
